@@ -1,0 +1,67 @@
+"""Reading a lecture notebook's exercises: setup cell, answer cells, test cells, mistakes.
+
+Shared by the example-submission builder, the demo and the tests, so that all of them
+agree on the conventions of CONTRIBUTING.md.
+"""
+import importlib
+import re
+from dataclasses import dataclass
+
+import nbformat
+
+SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+@dataclass
+class Exercise:
+    """One graded exercise: the answer cell the student fills and the test cell that grades it."""
+
+    name: str
+    answer_source: str
+    test_source: str
+    points: float
+
+
+def nbgrader_meta(cell):
+    """The cell's nbgrader metadata dict ({} for an ordinary cell)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def strip_solution_markers(source):
+    """The solution code as a student would write it: the BEGIN/END SOLUTION lines removed."""
+    return SOLUTION_MARKERS.sub("", source)
+
+
+def setup_source(nb):
+    """Source of the setup cell (grade_id 'setup'); raises if the notebook has none."""
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == "setup":
+            return cell.source
+    raise ValueError("notebook has no setup cell (nbgrader grade_id 'setup')")
+
+
+def exercises(nb):
+    """The notebook's exercises in order: test cells paired with their '<name>_code' answer cells."""
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells
+               if nbgrader_meta(c).get("solution") and c.cell_type == "code"}
+    found = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            name = meta["grade_id"]
+            answer = answers.get(f"{name}_code")
+            if answer is None:
+                raise ValueError(f"test cell {name!r} has no answer cell {name + '_code'!r}")
+            found.append(Exercise(name, answer, cell.source, float(meta.get("points", 0))))
+    return found
+
+
+def read_notebook(path):
+    """nbformat v4 notebook from a path."""
+    return nbformat.read(str(path), as_version=4)
+
+
+def mistakes(lecture):
+    """Typical wrong answers of a lecture ('01_activations' -> autograder.mistakes.lecture_01)."""
+    module = importlib.import_module(f"autograder.mistakes.lecture_{lecture[:2]}")
+    return module.MISTAKES

@@ -1,0 +1,68 @@
+"""Do the exercise tests accept the solution and reject the typical wrong answers?
+
+Each test cell runs in a fresh namespace holding only the notebook's setup cell and one
+answer (CONTRIBUTING.md), which is fast and needs no kernel.
+"""
+import pathlib
+
+import matplotlib
+import pytest
+
+from autograder.exercises import exercises, mistakes, read_notebook, setup_source, strip_solution_markers
+
+matplotlib.use("Agg")
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted(ROOT.glob("solutions/[0-9][0-9]_*/*.ipynb"))
+
+
+def _cases():
+    for path in SOLUTIONS:
+        lecture = path.parent.name
+        nb = read_notebook(path)
+        catalogue = mistakes(lecture)
+        for ex in exercises(nb):
+            yield pytest.param(lecture, setup_source(nb), ex, catalogue.get(ex.name, []),
+                               id=f"{lecture}:{ex.name}")
+
+
+CASES = list(_cases())
+NOT_A_MISTAKE = (NameError, SyntaxError, NotImplementedError, ImportError)
+
+
+def run_test_cell(setup, answer, test):
+    """Run setup, answer and test cell in one namespace; exceptions propagate."""
+    namespace = {"__name__": "__main__"}
+    for source in (setup, answer, test):
+        exec(compile(source, "<cell>", "exec"), namespace)
+
+
+def test_every_lecture_has_exercises():
+    """Is there at least one lecture, and does each have graded exercises?"""
+    assert SOLUTIONS, "no solution notebooks found under solutions/"
+    for path in SOLUTIONS:
+        assert exercises(read_notebook(path)), f"{path} has no graded exercises"
+
+
+@pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
+def test_solution_passes(lecture, setup, exercise, wrong_answers):
+    """Does the reference solution pass its own test cell (visible and hidden tests)?"""
+    run_test_cell(setup, strip_solution_markers(exercise.answer_source), exercise.test_source)
+
+
+@pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
+def test_typical_mistakes_fail(lecture, setup, exercise, wrong_answers):
+    """Does every listed typical wrong answer fail the test cell (two or more each)?
+
+    A failure counts when it comes from the wrong logic: an AssertionError, or an error
+    the wrong code itself raises (a shape mismatch); a mistake that fails through a typo
+    (NameError, SyntaxError) or a stub (NotImplementedError) does not count.
+    """
+    assert len(wrong_answers) >= 2, f"{exercise.name}: list at least two typical wrong answers"
+    for label, source in wrong_answers:
+        try:
+            run_test_cell(setup, source, exercise.test_source)
+        except NOT_A_MISTAKE as err:
+            pytest.fail(f"{exercise.name}: mistake {label!r} raised {err!r}: fix the mistake's source")
+        except Exception:
+            continue
+        pytest.fail(f"{exercise.name}: mistake {label!r} passes the tests")
