@@ -1,0 +1,85 @@
+"""Where the course lives and how nbgrader is configured for it.
+
+The repository root is the nbgrader course root: ``solutions/`` is nbgrader's source
+folder and ``notebooks/`` its release folder. Everything grading writes (gradebook,
+submitted/autograded/feedback copies, statuses, grades.csv) goes to a work folder,
+``grading/`` by default, or the ``AUTOGRADER_WORKDIR`` setting.
+"""
+import logging
+import os
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+RELEASE = ROOT / "notebooks"
+COURSE_ID = "training-neural-networks"
+CELL_TIMEOUT = 300  # seconds per cell; training cells need far more than nbgrader's 30 s
+
+
+def workdir():
+    """The grading work folder (created if needed)."""
+    path = Path(os.environ.get("AUTOGRADER_WORKDIR", ROOT / "grading")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_url(work):
+    """Gradebook URL: the AUTOGRADER_DB_URL setting (any SQLAlchemy URL), else SQLite in the work folder."""
+    return os.environ.get("AUTOGRADER_DB_URL", f"sqlite:///{work / 'gradebook.db'}")
+
+
+def lectures():
+    """Lecture folder names ('00_backprop', ...) in order."""
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+def lecture_notebook(lecture):
+    """The one notebook of a lecture, e.g. '00_backprop' -> 'backprop.ipynb'."""
+    found = sorted(p.name for p in (SOLUTIONS / lecture).glob("*.ipynb"))
+    if len(found) != 1:
+        raise ValueError(f"solutions/{lecture} must hold exactly one notebook, found {found}")
+    return found[0]
+
+
+def resolve_lecture(name):
+    """A lecture folder from its full name or its number ('0', '00', '00_backprop')."""
+    for lecture in lectures():
+        if name in (lecture, lecture[:2]) or (name.isdigit() and int(name) == int(lecture[:2])):
+            return lecture
+    raise SystemExit(f"unknown lecture {name!r}; the lectures are: {', '.join(lectures())}")
+
+
+def nbgrader_config(work, release_dir=RELEASE, cell_timeout=CELL_TIMEOUT):
+    """The nbgrader configuration shared by every step."""
+    from autograder.feedback import HideHiddenTests
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+
+    c = Config()
+    c.CourseDirectory.root = str(ROOT)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = str(SOLUTIONS)
+    c.CourseDirectory.release_directory = str(release_dir)
+    c.CourseDirectory.submitted_directory = str(work / "submitted")
+    c.CourseDirectory.autograded_directory = str(work / "autograded")
+    c.CourseDirectory.feedback_directory = str(work / "feedback")
+    c.CourseDirectory.db_url = db_url(work)
+    c.Execute.timeout = cell_timeout
+    # a deleted or metadata-stripped test cell comes back from the gradebook and is graded
+    c.OverwriteCells.add_missing_cells = True
+    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.Exchange.root = str(work / "exchange")
+    return c
+
+
+def nbgrader_api(work, **kwargs):
+    """An NbGraderAPI on the course with quiet logs."""
+    config = nbgrader_config(work, **kwargs)
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    api.log.setLevel(logging.WARNING)
+    return api
