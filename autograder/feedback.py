@@ -8,6 +8,7 @@ the hidden block from every test cell and reduces each error in a test cell to
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.MULTILINE | re.DOTALL)
 
@@ -19,6 +20,8 @@ def _is_test_cell(cell):
 
 class HideHiddenTests(Preprocessor):
     """Strip hidden tests from test cells' sources and their errors' tracebacks."""
+
+    enabled = Bool(True)  # nbconvert preprocessors are off unless enabled
 
     def preprocess_cell(self, cell, resources, index):
         if _is_test_cell(cell):

@@ -98,6 +98,11 @@ class Solver:
                 config["lr"] *= self.lr_decay
         return train_acc, val_acc
 
+    def _exploded(self):
+        """The lectures' early-break rule: the loss is nan/inf or more than 3x the initial loss."""
+        last, first = self.history["loss"][-1], self.history["loss"][0]
+        return not np.isfinite(last) or last > 3 * first
+
     def train(self):
         """Run num_epochs epochs, then load the best parameters into the model."""
         iters_per_epoch = max(self.X_train.shape[0] // self.batch_size, 1)
@@ -108,8 +113,9 @@ class Solver:
                 bar.update()
             train_acc, val_acc = self._end_epoch()
             bar.set_postfix(loss=f"{self.history['loss'][-1]:.3f}", train=f"{train_acc:.2f}", val=f"{val_acc:.2f}")
-            if not np.isfinite(self.history["loss"][-1]):
-                bar.write(f"loss is {self.history['loss'][-1]} at epoch {self.epoch}: stopping")
+            if self._exploded():
+                bar.write(f"loss {self.history['loss'][-1]:.3g} at epoch {self.epoch} is not finite or over "
+                          f"3x the initial {self.history['loss'][0]:.3g}: the learning rate is too high, stopping")
                 break
         bar.close()
         if self.best_params:
