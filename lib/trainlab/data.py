@@ -471,3 +471,182 @@ def iterate_minibatches(X, y, batch_size, shuffle=True, seed=None):
         else:
             idx = order[start:start + batch_size]
             yield X[idx], y[idx]
+
+
+# --------------------------------------------------------------------------- preprocessing
+# Statistics always come from the training data only, and are then applied to every
+# set: a function takes (X_train, X_other) and returns both transformed with the
+# training statistics, and Preprocessor separates fit (on train) from transform (any set).
+
+
+def _safe_scale(scale, eps=1e-8):
+    """scale, with 1 where it is (nearly) 0: a feature constant on the training data is only shifted."""
+    return np.where(np.abs(scale) < eps, 1.0, scale)
+
+
+def zero_center(X_train, X_other):
+    """Subtract the per-feature training mean from both sets (for images: the mean image).
+
+    Args:
+        X_train: (N, ...) training data.
+        X_other: (M, ...) validation or test data, same trailing shape.
+    Returns:
+        X_train - mean, X_other - mean, with mean = X_train.mean(axis=0).
+    """
+    mean = X_train.mean(axis=0)
+    return X_train - mean, X_other - mean
+
+
+def standardize(X_train, X_other):
+    """Zero mean and unit std per feature, with the training mean and std.
+
+    A feature that is constant on the training data (std 0, e.g. a corner pixel of the
+    digits) is only centered, as scikit-learn's StandardScaler does.
+
+    Args:
+        X_train: (N, ...) training data.
+        X_other: (M, ...) validation or test data, same trailing shape.
+    Returns:
+        (X_train - mean) / std, (X_other - mean) / std; mean and std over axis 0.
+    """
+    mean, std = X_train.mean(axis=0), _safe_scale(X_train.std(axis=0))
+    return (X_train - mean) / std, (X_other - mean) / std
+
+
+def minmax_scale(X_train, X_other):
+    """Map each feature's training range [min, max] linearly onto [-1, 1].
+
+    X_other may fall outside [-1, 1]: its values are scaled with the training range.
+    A feature constant on the training data gets range 1 (scikit-learn's convention).
+
+    Args:
+        X_train: (N, ...) training data.
+        X_other: (M, ...) validation or test data, same trailing shape.
+    Returns:
+        2 (X - min) / (max - min) - 1 for X_train and X_other; min, max over axis 0.
+    """
+    low = X_train.min(axis=0)
+    span = _safe_scale(X_train.max(axis=0) - low)
+    return 2 * (X_train - low) / span - 1, 2 * (X_other - low) / span - 1
+
+
+def pca_basis(X_train):
+    """Mean and principal axes of the training data, largest variance first.
+
+    Args:
+        X_train: (N, D) training data.
+    Returns:
+        mean: (D,); eigvals: (D,) variances along the axes, descending (covariance
+        X_c^T X_c / N); eigvecs: (D, D), column j the j-th principal axis.
+    """
+    mean = X_train.mean(axis=0)
+    centered = X_train - mean
+    cov = centered.T @ centered / len(X_train)
+    eigvals, eigvecs = np.linalg.eigh(cov)  # ascending order: flip it
+    return mean, np.maximum(eigvals[::-1], 0.0), eigvecs[:, ::-1]
+
+
+def pca_reduce(X_train, X_other, k):
+    """Project both sets onto the top-k principal axes of the centered training data.
+
+    Each axis is defined up to its sign, so each output column is too.
+
+    Args:
+        X_train: (N, D) training data.
+        X_other: (M, D) validation or test data.
+        k: number of components kept, 1 <= k <= D.
+    Returns:
+        (N, k) and (M, k): (X - train mean) @ U[:, :k], columns in order of decreasing
+        training variance.
+    """
+    mean, _, eigvecs = pca_basis(X_train)
+    top = eigvecs[:, :k]
+    return (X_train - mean) @ top, (X_other - mean) @ top
+
+
+def whiten(X_train, X_other, eps=1e-5):
+    """PCA whitening: rotate onto the principal axes, divide each by its std.
+
+    The whitened training data has covariance diag(S / (S + eps)) ~ I, S the training
+    eigenvalues; eps keeps directions of (almost) zero variance from exploding.
+
+    Args:
+        X_train: (N, D) training data.
+        X_other: (M, D) validation or test data.
+        eps: added to each eigenvalue before the square root.
+    Returns:
+        (N, D) and (M, D): (X - train mean) @ U / sqrt(S + eps), columns in order of
+        decreasing training variance (each up to its sign).
+    """
+    mean, eigvals, eigvecs = pca_basis(X_train)
+    scale = np.sqrt(eigvals + eps)
+    return (X_train - mean) @ eigvecs / scale, (X_other - mean) @ eigvecs / scale
+
+
+class Preprocessor:
+    """Preprocessing with statistics fitted on training data only: ``fit`` then ``transform``.
+
+    Usage::
+
+        prep = Preprocessor("standardize", per_channel=True).fit(X_train)
+        X_train, X_val = prep.transform(X_train), prep.transform(X_val)
+
+    Args:
+        method: "center" (subtract the mean), "standardize" (and divide by the std),
+            "minmax" (training range to [-1, 1]), "pca" (project onto ``num_components``
+            principal axes) or "whiten" (PCA whitening).
+        per_channel: for "center", "standardize" and "minmax": one statistic per channel
+            (over every axis but the last, e.g. 3 numbers for (N, H, W, 3) images, VGG/
+            ResNet style) instead of one per feature (the mean image, AlexNet style).
+        num_components: k for "pca".
+        eps: added to the eigenvalues for "whiten".
+    """
+
+    METHODS = ("center", "standardize", "minmax", "pca", "whiten")
+
+    def __init__(self, method="standardize", per_channel=False, num_components=None, eps=1e-5):
+        if method not in self.METHODS:
+            raise ValueError(f"unknown method {method!r}; choose one of {self.METHODS}")
+        if method == "pca" and not num_components:
+            raise ValueError("method 'pca' needs num_components")
+        self.method, self.per_channel = method, per_channel
+        self.num_components, self.eps = num_components, eps
+        self.stats = None
+
+    def fit(self, X):
+        """Compute the statistics of X (the training data) and keep them. Returns self."""
+        X = np.asarray(X, dtype=float)
+        if self.method in ("pca", "whiten"):
+            mean, eigvals, eigvecs = pca_basis(X.reshape(len(X), -1))
+            self.stats = {"mean": mean, "eigvals": eigvals, "eigvecs": eigvecs}
+            return self
+        # per channel: reduce over every axis but the last; else over the samples only
+        axes = tuple(range(X.ndim - 1)) if self.per_channel else 0
+        self.stats = {"mean": X.mean(axis=axes), "std": _safe_scale(X.std(axis=axes)),
+                      "min": X.min(axis=axes), "max": X.max(axis=axes)}
+        return self
+
+    def transform(self, X):
+        """Apply the fitted statistics to X (any set); never refits.
+
+        Returns:
+            float64 array, shaped like X, or (N, num_components) / (N, D) for "pca" / "whiten".
+        """
+        if self.stats is None:
+            raise RuntimeError("Preprocessor is not fitted: call fit(X_train) first")
+        X = np.asarray(X, dtype=float)
+        s = self.stats
+        if self.method == "center":
+            return X - s["mean"]
+        if self.method == "standardize":
+            return (X - s["mean"]) / s["std"]
+        if self.method == "minmax":
+            return 2 * (X - s["min"]) / _safe_scale(s["max"] - s["min"]) - 1
+        centered = X.reshape(len(X), -1) - s["mean"]
+        if self.method == "pca":
+            return centered @ s["eigvecs"][:, :self.num_components]
+        return centered @ s["eigvecs"] / np.sqrt(s["eigvals"] + self.eps)
+
+    def fit_transform(self, X):
+        """fit(X), then transform(X): for the training data only."""
+        return self.fit(X).transform(X)

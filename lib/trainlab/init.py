@@ -56,3 +56,47 @@ def init_weights(fan_in, fan_out, scheme="he", rng=None):
     if scheme not in table:
         raise ValueError(f"unknown init scheme {scheme!r}; choose one of {SCHEMES}")
     return table[scheme](fan_in, fan_out, rng)
+
+
+def deep_activations(dims, scheme, activation="tanh", X=None, rng=None, num_samples=1000):
+    """Activations of a deep net of affine layers (no bias) + activation, freshly initialized.
+
+    The lectures' experiment: unit-Gaussian data through layers of widths ``dims``.
+    Random draws, in this order from ``rng``: the input (only when X is None), then the
+    weights of layer 1, 2, ... with ``init_weights(fan_in, fan_out, scheme, rng)``.
+
+    Args:
+        dims: [D, H_1, ..., H_L], input size then the L layer widths.
+        scheme: a name in SCHEMES.
+        activation: a name in trainlab.layers.ACTIVATIONS ("tanh", "relu", ...).
+        X: (N, D) input; None draws (num_samples, D) standard normal values.
+        rng: numpy Generator (None: a fresh one).
+        num_samples: N when X is None.
+    Returns:
+        list of L arrays (N, H_l): the output of each layer after its activation.
+    """
+    from trainlab.layers import ACTIVATIONS  # here: layers does not need init at import
+
+    rng = rng if rng is not None else np.random.default_rng()
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    forward, _ = ACTIVATIONS[activation]
+    h = rng.standard_normal((num_samples, dims[0])) if X is None else np.asarray(X, dtype=float)
+    outputs = []
+    for fan_in, fan_out in zip(dims[:-1], dims[1:]):
+        h, _ = forward(h @ init_weights(fan_in, fan_out, scheme, rng))
+        outputs.append(h)
+    return outputs
+
+
+def activation_statistics(dims, scheme, activation="tanh", X=None, rng=None, num_samples=1000):
+    """Per-layer mean and std of a deep net's activations at initialization.
+
+    Same net, arguments and order of random draws as ``deep_activations``.
+
+    Returns:
+        means: (L,) mean of each layer's activations (over samples and units).
+        stds: (L,) their standard deviation.
+    """
+    outputs = deep_activations(dims, scheme, activation, X, rng, num_samples)
+    return np.array([h.mean() for h in outputs]), np.array([h.std() for h in outputs])

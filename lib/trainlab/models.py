@@ -22,17 +22,28 @@ class FullyConnectedNet:
             ``weight_scale`` is given, Gaussian weights with that std are used instead.
         weight_scale: optional std of the Gaussian weights.
         reg: L2 strength lambda; the loss adds 0.5 * reg * sum(W^2) over weight matrices.
-        seed: seed for the weights.
+        seed: seed for the weights (and for the dropout masks).
+        dropout: keep probability p of inverted dropout after every hidden activation
+            (None: no dropout). Active in ``loss(X, y)`` (training), off in ``loss(X)``,
+            ``scores`` and ``predict``. Set ``dropout_param["seed"]`` to fix the masks.
+        normalization: None, "batchnorm" or "layernorm", between each hidden affine layer
+            and its activation, with learnable ``gamma{i}``, ``beta{i}`` (ones, zeros) in
+            ``params`` and one dict per hidden layer in ``bn_params`` (batchnorm's running
+            statistics). ``loss(X, y)`` runs in train mode (batch statistics, running
+            averages updated); ``loss(X)``, ``scores`` and ``predict`` in test mode.
     """
 
     def __init__(self, hidden_dims, input_dim, num_classes=10, activation="relu",
-                 init="he", weight_scale=None, reg=0.0, seed=0, dtype=np.float64):
+                 init="he", weight_scale=None, reg=0.0, seed=0, dtype=np.float64, dropout=None,
+                 normalization=None):
         if activation not in layers.ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(layers.ACTIVATIONS)}")
         self.activation = activation
         self.reg = reg
         self.num_layers = len(hidden_dims) + 1
         self.dtype = dtype
+        self.dropout_param = None if dropout is None else {"p": dropout, "mode": "train"}
+        self._dropout_rng = np.random.default_rng([seed, 1])  # fresh masks every training pass
         rng = np.random.default_rng(seed)
         dims = [input_dim, *hidden_dims, num_classes]
         self.params = {}
@@ -43,6 +54,14 @@ class FullyConnectedNet:
                 w = weight_scale * rng.standard_normal((fan_in, fan_out))
             self.params[f"W{i}"] = w.astype(dtype)
             self.params[f"b{i}"] = np.zeros(fan_out, dtype=dtype)
+        if normalization not in (None, *layers.NORMALIZATIONS):
+            raise ValueError(f"unknown normalization {normalization!r}; choose None or one of "
+                             f"{sorted(layers.NORMALIZATIONS)}")
+        self.normalization = normalization
+        self.bn_params = [] if normalization is None else [{"mode": "train"} for _ in hidden_dims]
+        for i, dim in enumerate(hidden_dims if normalization else [], start=1):
+            self.params[f"gamma{i}"] = np.ones(dim, dtype=dtype)
+            self.params[f"beta{i}"] = np.zeros(dim, dtype=dtype)
 
     def scores(self, X):
         """Class scores (N, C) for inputs X (N, ...)."""
@@ -54,7 +73,7 @@ class FullyConnectedNet:
 
     def loss(self, X, y=None):
         """Scores (N, C) when y is None, else (loss, grads) with grads keyed like params."""
-        scores, caches = self._forward(X)
+        scores, caches = self._forward(X, mode="test" if y is None else "train")
         if y is None:
             return scores
         loss, dscores = softmax_loss(scores, y)
@@ -64,19 +83,36 @@ class FullyConnectedNet:
             if i == self.num_layers:
                 dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(dout, caches[i])
             else:
-                dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_activation_backward(dout, caches[i])
+                if f"dropout{i}" in caches:
+                    dout = layers.dropout_backward(dout, caches[f"dropout{i}"])
+                if self.normalization is None:
+                    dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_activation_backward(dout, caches[i])
+                else:
+                    (dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"],
+                     grads[f"beta{i}"]) = layers.affine_norm_activation_backward(dout, caches[i])
             w = self.params[f"W{i}"]
             loss += 0.5 * self.reg * np.sum(w * w)
             grads[f"W{i}"] += self.reg * w
         return loss, grads
 
-    def _forward(self, X):
-        """Forward pass; returns scores and the per-layer caches keyed by layer number."""
+    def _forward(self, X, mode="test"):
+        """Forward pass in "train" or "test" mode; returns scores and the per-layer caches keyed by layer number."""
         out = X.astype(self.dtype).reshape(X.shape[0], -1)
         caches = {}
         for i in range(1, self.num_layers):
-            out, caches[i] = layers.affine_activation_forward(
-                out, self.params[f"W{i}"], self.params[f"b{i}"], self.activation)
+            if self.normalization is None:
+                out, caches[i] = layers.affine_activation_forward(
+                    out, self.params[f"W{i}"], self.params[f"b{i}"], self.activation)
+            else:
+                self.bn_params[i - 1]["mode"] = mode  # batch statistics only while training
+                out, caches[i] = layers.affine_norm_activation_forward(
+                    out, self.params[f"W{i}"], self.params[f"b{i}"], self.params[f"gamma{i}"],
+                    self.params[f"beta{i}"], self.bn_params[i - 1], self.normalization, self.activation)
+            if self.dropout_param is not None and mode == "train":
+                param = dict(self.dropout_param, mode="train")
+                # a fixed seed (gradient checks) still gives each layer its own mask
+                param["seed"] = param["seed"] + i if "seed" in param else int(self._dropout_rng.integers(2**32))
+                out, caches[f"dropout{i}"] = layers.dropout_forward(out, param)
         last = self.num_layers
         scores, caches[last] = layers.affine_forward(out, self.params[f"W{last}"], self.params[f"b{last}"])
         return scores, caches
