@@ -101,3 +101,15 @@ def test_solver_stops_when_the_loss_explodes():
                          progress=False).train()
     assert not history["loss"][-1] <= 3 * history["loss"][0]
     assert len(history["val_acc"]) < 20
+
+
+def test_best_snapshot_keeps_batchnorm_running_statistics():
+    """Does restoring the best model also restore its batchnorm running statistics (not a later epoch's)?"""
+    model = FullyConnectedNet([20], input_dim=64, normalization="batchnorm", seed=0)
+    solver = Solver(model, _digits_split(), optim_config={"lr": 0.05}, num_epochs=4, batch_size=50,
+                    progress=False, seed=0)
+    solver.train()
+    assert model.bn_params[0]["running_mean"] is not None
+    assert all(np.array_equal(model.bn_params[0][k], solver.best_bn_params[0][k])
+               for k in ("running_mean", "running_var"))
+    assert solver.check_accuracy(solver.X_val, solver.y_val) == solver.best_val_acc

@@ -24,6 +24,11 @@ class Solver:
         update_rule: name in trainlab.optim.RULES, or a callable with the rule interface.
         optim_config: hyperparameters passed to the rule (copied once per parameter).
         lr_decay: multiply the learning rate by this after each epoch.
+        lr_schedule: optional function t -> lr (e.g. a trainlab.schedules function with its
+            other arguments bound) that sets the rate of every parameter before each update;
+            t counts from 0 in the unit lr_schedule_unit. Replaces lr_decay.
+        lr_schedule_unit: "iteration" (t = updates done so far) or "epoch" (t = epochs done,
+            the same rate for a whole epoch).
         batch_size, num_epochs: size of a minibatch and number of passes over the data.
         num_train_samples: training samples used to measure train accuracy each epoch.
         num_val_samples: validation samples used (None: all).
@@ -39,6 +44,8 @@ class Solver:
         self.update_rule = kwargs.pop("update_rule", "sgd")
         self.optim_config = kwargs.pop("optim_config", {})
         self.lr_decay = kwargs.pop("lr_decay", 1.0)
+        self.lr_schedule = kwargs.pop("lr_schedule", None)
+        self.lr_schedule_unit = kwargs.pop("lr_schedule_unit", "iteration")
         self.batch_size = kwargs.pop("batch_size", 100)
         self.num_epochs = kwargs.pop("num_epochs", 10)
         self.num_train_samples = kwargs.pop("num_train_samples", 1000)
@@ -47,6 +54,10 @@ class Solver:
         self.progress = kwargs.pop("progress", True)
         if kwargs:
             raise ValueError(f"unrecognized Solver arguments: {', '.join(sorted(kwargs))}")
+        if self.lr_schedule_unit not in ("iteration", "epoch"):
+            raise ValueError(f"lr_schedule_unit must be 'iteration' or 'epoch', got {self.lr_schedule_unit!r}")
+        if self.lr_schedule is not None and self.lr_decay != 1.0:
+            raise ValueError("give either lr_schedule or lr_decay, not both")
         if isinstance(self.update_rule, str):
             if self.update_rule not in optim.RULES:
                 raise ValueError(f"unknown update rule {self.update_rule!r}; choose one of {sorted(optim.RULES)}")
@@ -59,11 +70,14 @@ class Solver:
         self.epoch = 0
         self.best_val_acc = 0.0
         self.best_params = {}
+        self.best_bn_params = None
         self.history = {"loss": [], "train_acc": [], "val_acc": [], "lr": [], "update_ratio": {}}
         self.optim_configs = {name: dict(self.optim_config) for name in self.model.params}
 
     def _step(self):
         """One minibatch: sample, forward, backward, update."""
+        if self.lr_schedule is not None:
+            self._schedule_lr()
         idx = self.rng.choice(self.X_train.shape[0], self.batch_size)
         loss, grads = self.model.loss(self.X_train[idx], self.y_train[idx])
         self.history["loss"].append(float(loss))
@@ -73,6 +87,14 @@ class Solver:
             ratio = np.linalg.norm(next_w - w) / (np.linalg.norm(w) + 1e-12)
             self.history["update_ratio"].setdefault(name, []).append(float(ratio))
             self.model.params[name] = next_w
+
+    def _schedule_lr(self):
+        """Set every parameter's rate from lr_schedule; history["lr_iter"] keeps one per update."""
+        t = len(self.history["loss"]) if self.lr_schedule_unit == "iteration" else self.epoch
+        lr = float(self.lr_schedule(t))
+        for config in self.optim_configs.values():
+            config["lr"] = lr
+        self.history.setdefault("lr_iter", []).append(lr)
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=500):
         """Fraction of correctly classified samples (a random subset if num_samples is set)."""
@@ -93,6 +115,8 @@ class Solver:
         if val_acc > self.best_val_acc:
             self.best_val_acc = val_acc
             self.best_params = copy.deepcopy(self.model.params)
+            # a batchnorm net's running statistics belong to the snapshot too
+            self.best_bn_params = copy.deepcopy(getattr(self.model, "bn_params", None))
         for config in self.optim_configs.values():
             if "lr" in config:
                 config["lr"] *= self.lr_decay
@@ -120,4 +144,6 @@ class Solver:
         bar.close()
         if self.best_params:
             self.model.params = self.best_params
+            if self.best_bn_params is not None:
+                self.model.bn_params = self.best_bn_params
         return self.history
