@@ -40,3 +40,41 @@ def svm_loss(scores, y, delta=1.0):
     positive = (margins > 0).astype(float)
     positive[np.arange(n), y] = -positive.sum(axis=1)
     return float(loss), positive / n
+
+
+def soft_cross_entropy(scores, targets):
+    """Cross-entropy with soft targets, L = -mean_i sum_j t_ij log softmax(s_i)_j.
+
+    For label smoothing and mixup; with one-hot targets it equals softmax_loss.
+
+    Args:
+        scores: (N, C) class scores.
+        targets: (N, C) target distributions (rows sum to 1).
+    Returns:
+        loss: float; dscores: (N, C) = (softmax(scores) - targets) / N.
+    """
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = scores.shape[0]
+    loss = -np.sum(targets * log_probs) / n
+    return float(loss), (np.exp(log_probs) - targets) / n
+
+
+def distillation_loss(scores, teacher_scores, temperature=4.0):
+    """Knowledge distillation (Hinton et al.): soft cross-entropy to the teacher at temperature T.
+
+    L = T^2 * soft_cross_entropy(scores / T, softmax(teacher_scores / T)); the T^2 keeps the
+    gradient's size comparable across temperatures.
+
+    Args:
+        scores: (N, C) student scores.
+        teacher_scores: (N, C) teacher scores (constants).
+        temperature: T > 0; higher T gives softer targets.
+    Returns:
+        loss: float; dscores: (N, C) gradient w.r.t. the student scores.
+    """
+    t = teacher_scores / temperature
+    t = np.exp(t - t.max(axis=1, keepdims=True))
+    targets = t / t.sum(axis=1, keepdims=True)
+    loss, dsoft = soft_cross_entropy(scores / temperature, targets)
+    return temperature**2 * loss, temperature * dsoft
