@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # nbgrader runs `alembic` and jupyter runs kernels by name: the venv's bin/ comes first
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv demo test lab release check clean
+.PHONY: venv demo test lab release check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,9 @@ release: venv  ## regenerate notebooks/ from solutions/
 
 check: venv  ## fail when notebooks/ is out of sync with solutions/
 	$(PY) -m autograder release --check
+
+bench: venv  ## grading benchmark: plain `nbgrader autograde` vs `python -m autograder grade` on 20 submissions
+	$(PY) -m autograder bench
 
 clean:
 	rm -rf grading .pytest_cache

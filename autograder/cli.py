@@ -4,13 +4,18 @@ Examples:
     python -m autograder release                 # regenerate notebooks/ from solutions/
     python -m autograder release --check         # fail when notebooks/ is out of sync
     python -m autograder validate notebooks/00_backprop/backprop.ipynb
-    python -m autograder grade submissions/      # submissions/<student>/<lecture>/<notebook>.ipynb
+    python -m autograder grade submissions/      # <student>/<lecture>/<notebook>.ipynb, or <student>.zip
+    python -m autograder grade class.zip --lecture 00 --cell-timeout 60 --memory 2G --workers 4
+    python -m autograder grade submissions/ --due 00=2026-12-01T23:59 --late-penalty "10%/day, max 50%"
     python -m autograder feedback                # HTML per student, hidden tests never shown
     python -m autograder export                  # grades.csv and a score table
+    python -m autograder report                  # plots, summary table, integrity report
     python -m autograder demo                    # the whole path on the bundled example submissions
-Settings: AUTOGRADER_WORKDIR (default grading/), AUTOGRADER_DB_URL (default SQLite in it).
+    python -m autograder bench                   # plain nbgrader vs this grader on 20 submissions
+Settings: AUTOGRADER_WORKDIR (default grading/), AUTOGRADER_DB_URL (any SQLAlchemy URL; default SQLite in it).
 """
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -48,16 +53,65 @@ def cmd_validate(args):
     return 1 if failed else 0
 
 
+def _size(text):
+    """Bytes from '4G', '512M', '10MB' or a plain number."""
+    units = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.upper())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 4G or 512M")
+    return int(float(match.group(1)) * units[match.group(2)])
+
+
+def _due(values, lectures):
+    """{lecture or '*': datetime} from '2026-12-01T23:59' (every lecture) or '00=2026-12-01T23:59'."""
+    from datetime import datetime
+    due = {}
+    for value in values or []:
+        lecture, _, when = value.rpartition("=")
+        try:
+            stamp = datetime.fromisoformat(when)
+        except ValueError:
+            raise SystemExit(f"--due {value!r}: expected [LECTURE=]YYYY-MM-DDTHH:MM") from None
+        due[course.resolve_lecture(lecture) if lecture else "*"] = stamp
+    return due
+
+
 def cmd_grade(args):
+    from autograder import sandbox
     from autograder.export import score_table
-    from autograder.grade import grade
+    from autograder.grade import Options, grade
+    from autograder.late import parse
     submissions = Path(args.submissions)
-    if not submissions.is_dir():
-        raise SystemExit(f"{submissions} is not a folder of submissions (<student>/<lecture>/<notebook>.ipynb)")
+    if not submissions.is_dir() and not (submissions.is_file() and submissions.suffix.lower() == ".zip"):
+        raise SystemExit(f"{submissions} is not a folder of submissions (<student>/<lecture>/<notebook>.ipynb) "
+                         "or a zip file of one")
     work, lectures = course.workdir(), _lectures(args)
-    grade(submissions, lectures, work, cell_timeout=args.cell_timeout)
+    limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                            memory=args.memory, processes=args.processes, output=args.output_limit)
+    options = Options(limits=limits, workers=args.workers, sandbox=args.sandbox, due=_due(args.due, lectures),
+                      late=parse(args.late_penalty))
+    statuses = grade(submissions, lectures, work, options)
     print(score_table(work, lectures))
+    errors = [f"{s}/{lec}" for s, by in statuses.items() for lec, e in by.items() if e["status"] == "error"]
+    if errors:
+        print(f"\nthe grader failed on {len(errors)} submission(s) (see {work / 'logs'}): {', '.join(errors)}")
+    return 1 if errors else 0
+
+
+def cmd_report(args):
+    from autograder.report import report
+    work, lectures = course.workdir(), _lectures(args)
+    folder, text = report(work, lectures, Path(args.output) if args.output else None)
+    print(text)
+    print(f"\nwrote {folder}")
     return 0
+
+
+def cmd_bench(args):
+    from autograder.bench import bench
+    lecture = course.resolve_lecture(args.lecture)
+    ratio = bench(lecture, args.submissions, args.workers, args.cell_timeout)
+    return 0 if ratio > 0 else 1
 
 
 def cmd_feedback(args):
@@ -97,16 +151,37 @@ def parser():
     for name in ("validate", "check"):
         cmd = add(name, cmd_validate, "run a notebook's tests as the grader will; exit 1 when any fails")
         cmd.add_argument("notebooks", nargs="+", help="notebook files")
-    cmd = add("grade", cmd_grade, "autograde a folder of submissions <student>/<lecture>/<notebook>.ipynb")
-    cmd.add_argument("submissions", help="folder with one subfolder per student")
+    cmd = add("grade", cmd_grade, "autograde a folder (or zip) of submissions <student>/<lecture>/<notebook>.ipynb, "
+              "each in its own sandbox, in parallel")
+    cmd.add_argument("submissions", help="folder with one subfolder (or <student>.zip) per student, or a zip of it")
     cmd.add_argument("--lecture", action="append", help="grade only this lecture (repeatable; default: all)")
     cmd.add_argument("--cell-timeout", type=int, default=course.CELL_TIMEOUT, help="seconds per cell (default %(default)s)")
+    cmd.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default %(default)s)")
+    cmd.add_argument("--memory", type=_size, default="4G", help="memory per notebook (default 4G)")
+    cmd.add_argument("--processes", type=int, default=128, help="processes and threads per notebook (default %(default)s)")
+    cmd.add_argument("--output-limit", type=_size, default="10M", help="output per cell and per notebook (default 10M)")
+    cmd.add_argument("--workers", type=int, default=0, help="notebooks graded at once (default: one per CPU core)")
+    cmd.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                     help="auto: bubblewrap when usable, else the fallback; bwrap: require it; none: fallback only")
+    cmd.add_argument("--due", action="append", metavar="[LECTURE=]DATE",
+                     help="due date (ISO, e.g. 2026-12-01T23:59) of every lecture or of one; repeatable")
+    cmd.add_argument("--late-penalty", default="none",
+                     help="none (default), zero, or a rate such as '10%%/day, max 50%%' of the notebook's score")
     cmd = add("feedback", cmd_feedback, "write HTML feedback for graded submissions (no hidden tests)")
     cmd.add_argument("--lecture", action="append")
     cmd.add_argument("--student", action="append")
     cmd = add("export", cmd_export, "write grades.csv (one row per student and lecture) and print the score table")
     cmd.add_argument("--lecture", action="append")
     cmd.add_argument("--output", help="CSV path (default <workdir>/grades.csv)")
+    cmd = add("report", cmd_report, "plots (score distribution, per-exercise difficulty), summary table, "
+              "integrity report")
+    cmd.add_argument("--lecture", action="append")
+    cmd.add_argument("--output", help="folder (default <workdir>/report)")
+    cmd = add("bench", cmd_bench, "grading benchmark: plain `nbgrader autograde` vs `python -m autograder grade`")
+    cmd.add_argument("--lecture", default="00", help="lecture (default %(default)s)")
+    cmd.add_argument("--submissions", type=int, default=20, help="number of submissions (default %(default)s)")
+    cmd.add_argument("--workers", type=int, default=0, help="our workers (default: one per CPU core)")
+    cmd.add_argument("--cell-timeout", type=int, default=course.CELL_TIMEOUT)
     cmd = add("demo", cmd_demo, "release, execute the solutions, grade the example submissions, print the scores")
     cmd.add_argument("--lecture", action="append")
     return p

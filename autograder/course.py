@@ -7,10 +7,13 @@ submitted/autograded/feedback copies, statuses, grades.csv) goes to a work folde
 """
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +33,20 @@ def workdir():
 def db_url(work):
     """Gradebook URL: the AUTOGRADER_DB_URL setting (any SQLAlchemy URL), else SQLite in the work folder."""
     return os.environ.get("AUTOGRADER_DB_URL", f"sqlite:///{work / 'gradebook.db'}")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(connection, _record):
+    """SQLite gradebooks: write-ahead log, no fsync per commit (nbgrader commits once per cell).
+
+    A crash can lose the last commits, never corrupt the file; readers such as the
+    formgrader can read while grading writes.
+    """
+    if isinstance(connection, sqlite3.Connection):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def lectures():
@@ -53,9 +70,14 @@ def resolve_lecture(name):
     raise SystemExit(f"unknown lecture {name!r}; the lectures are: {', '.join(lectures())}")
 
 
-def nbgrader_config(work, release_dir=RELEASE, cell_timeout=CELL_TIMEOUT):
-    """The nbgrader configuration shared by every step."""
+def nbgrader_config(work, release_dir=RELEASE, cell_timeout=CELL_TIMEOUT, late=None):
+    """The nbgrader configuration shared by every step (and by JupyterLab's nbgrader extension).
+
+    late: LatePenalty settings ({'penalty_method': 'per_day', 'per_day': 0.1, 'cap': 0.5}, see
+    autograder.late); the due dates live in the gradebook.
+    """
     from autograder.feedback import HideHiddenTests
+    from autograder.late import LatePenalty
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
@@ -69,9 +91,16 @@ def nbgrader_config(work, release_dir=RELEASE, cell_timeout=CELL_TIMEOUT):
     c.CourseDirectory.feedback_directory = str(work / "feedback")
     c.CourseDirectory.db_url = db_url(work)
     c.Execute.timeout = cell_timeout
+    # the release's stored checksums predate the removal of the hidden tests (jupyter/nbgrader#1961)
+    c.Validator.ignore_checksums = True
     # a deleted or metadata-stripped test cell comes back from the gradebook and is graded
     c.OverwriteCells.add_missing_cells = True
     c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.AssignLatePenalties.plugin_class = LatePenalty
+    for key, value in (late or {}).items():
+        setattr(c.LatePenalty, key, value)
+    # the assignment list of JupyterLab's nbgrader extension needs the exchange folder to exist
+    (work / "exchange").mkdir(parents=True, exist_ok=True)
     c.Exchange.root = str(work / "exchange")
     return c
 

@@ -1,16 +1,20 @@
 """`export`: grades.csv with one row per student and lecture, and the score table of the demo.
 
-Columns: student, lecture, one per graded cell (its grade_id; empty while a manually
-graded answer waits for a grade), total, max, status (DESIGN §6).
+Columns: student, lecture, one per graded cell (its grade_id: the points of that exercise,
+partial credit included; a free-response answer is empty until an instructor grades it),
+total (after the late penalty), max, late_penalty, status (see autograder.grade.STATUSES),
+detail (what happened, one line) and flags (the integrity report's kinds, see
+autograder.integrity). A submission that was not graded (corrupt, missing, wrong lecture,
+error) scores 0 in every column.
 """
 import csv
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import course
-from autograder.grade import load_statuses
+from autograder import course, integrity
+from autograder.grade import SCORED, load_statuses
 
-SCORED = ("graded", "timeout", "memory")  # statuses whose gradebook scores count
+COLUMNS_AFTER = ("total", "max", "late_penalty", "status", "detail", "flags")
 
 
 def lecture_cells(gb, lecture):
@@ -24,17 +28,24 @@ def lecture_cells(gb, lecture):
 
 
 def scores(gb, student, lecture, status):
-    """{grade_id: score or None} of one submission; zeros when it was not graded."""
+    """({grade_id: score or None}, late penalty) of one submission; zeros when it was not graded."""
     notebook = course.lecture_notebook(lecture).removesuffix(".ipynb")
     cells = lecture_cells(gb, lecture)
+    zeros = {name: 0.0 for name, _, _ in cells}
     if status not in SCORED:
-        return {name: 0.0 for name, _, _ in cells}
+        return zeros, 0.0
     try:
         submitted = gb.find_submission_notebook(notebook, lecture, student)
     except MissingEntry:
-        return {name: 0.0 for name, _, _ in cells}
-    found = {g.name: (None if g.needs_manual_grade and g.manual_score is None else g.score) for g in submitted.grades}
-    return {name: found.get(name, 0.0) for name, _, _ in cells}
+        return zeros, 0.0
+    auto = {name for name, _, is_code in cells if is_code}
+    found = {}
+    for grade in submitted.grades:
+        if grade.name in auto:
+            found[grade.name] = grade.score
+        else:  # a free-response answer counts once an instructor has graded it
+            found[grade.name] = grade.manual_score
+    return {name: found.get(name, 0.0) for name, _, _ in cells}, float(submitted.late_submission_penalty or 0.0)
 
 
 def rows(work, lectures):
@@ -42,16 +53,21 @@ def rows(work, lectures):
     statuses = load_statuses(work)
     table = []
     with Gradebook(course.db_url(work), course.COURSE_ID) as gb:
-        for student in sorted(statuses):
-            for lecture in lectures:
-                if lecture not in statuses[student]:
-                    continue
-                status = statuses[student][lecture]["status"]
-                by_cell = scores(gb, student, lecture, status)
-                total = sum(v for v in by_cell.values() if v is not None)
+        for lecture in lectures:
+            try:
                 maximum = sum(m for _, m, _ in lecture_cells(gb, lecture))
-                table.append({"student": student, "lecture": lecture, **by_cell,
-                              "total": total, "max": maximum, "status": status})
+            except MissingEntry:
+                continue
+            for student in sorted(statuses):
+                entry = statuses[student].get(lecture)
+                if entry is None:
+                    continue
+                by_cell, penalty = scores(gb, student, lecture, entry["status"])
+                total = sum(v for v in by_cell.values() if v is not None) - penalty
+                table.append({"student": student, "lecture": lecture, **by_cell, "total": total, "max": maximum,
+                              "late_penalty": penalty, "status": entry["status"], "detail": entry.get("detail", ""),
+                              "flags": integrity.summary(entry.get("flags", []))})
+    table.sort(key=lambda r: (r["student"], r["lecture"]))
     return table
 
 
@@ -61,14 +77,18 @@ def export(work, lectures, path=None):
     table = rows(work, lectures)
     columns = ["student", "lecture"]
     for row in table:
-        columns += [k for k in row if k not in columns and k not in ("total", "max", "status")]
-    columns += ["total", "max", "status"]
+        columns += [k for k in row if k not in columns and k not in COLUMNS_AFTER]
+    columns += list(COLUMNS_AFTER)
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, restval="")
         writer.writeheader()
         for row in table:
-            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            writer.writerow({k: ("" if v is None else _number(v)) for k, v in row.items()})
     return path
+
+
+def _number(value):
+    return f"{value:g}" if isinstance(value, float) and value == int(value) and abs(value) < 1e15 else value
 
 
 def score_table(work, lectures):
@@ -81,24 +101,28 @@ def score_table(work, lectures):
             lecture_rows = [r for r in table if r["lecture"] == lecture]
             if not lecture_rows:
                 continue
+            cells = lecture_cells(gb, lecture)
             students = [r["student"] for r in lecture_rows]
-            width = max(12, *(len(s) for s in students))
+            width = max(12, *(len(s) + 2 for s in students))
             out.append(f"\n{lecture}")
             out.append(f"{'exercise':<26}{'max':>5}  " + "".join(f"{s:>{width}}" for s in students))
-            for name, max_score, auto in lecture_cells(gb, lecture):
-                if not auto:
-                    continue
-                cells = "".join(f"{_fmt(r[name]):>{width}}" for r in lecture_rows)
-                out.append(f"{name:<26}{_fmt(max_score):>5}  {cells}")
-            auto_max = sum(m for _, m, auto in lecture_cells(gb, lecture) if auto)
-            manual = [n for n, _, auto in lecture_cells(gb, lecture) if not auto]
+            for name, max_score, auto in cells:
+                if auto:
+                    row = "".join(f"{_fmt(r[name]):>{width}}" for r in lecture_rows)
+                    out.append(f"{name:<26}{_fmt(max_score):>5}  {row}")
+            auto_max = sum(m for _, m, auto in cells if auto)
+            manual = [n for n, _, auto in cells if not auto]
             out.append(f"{'autograded total':<26}{_fmt(auto_max):>5}  "
                        + "".join(f"{_fmt(r['total']):>{width}}" for r in lecture_rows))
             out.append(f"{'status':<26}{'':>5}  " + "".join(f"{r['status']:>{width}}" for r in lecture_rows))
             if manual:
                 out.append(f"({len(manual)} free-response answers per student wait for manual grading: {', '.join(manual)})")
-            notes = [f"  {s}: {statuses[s][lecture]['detail']}" for s in students if statuses[s][lecture].get("detail")]
-            out += notes
+            for student in students:
+                entry = statuses[student][lecture]
+                if entry.get("detail"):
+                    out.append(f"  {student}: {entry['detail']}")
+                if entry.get("flags"):
+                    out.append(f"  {student}: flags: {integrity.summary(entry['flags'])}")
     return "\n".join(out)
 
 

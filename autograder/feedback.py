@@ -35,7 +35,7 @@ class HideHiddenTests(Preprocessor):
 def feedback(lectures, work, students=None):
     """Write <workdir>/feedback/<student>/<lecture>/<notebook>.html for graded submissions."""
     from autograder import course
-    from autograder.grade import load_statuses
+    from autograder.grade import SCORED, load_statuses
 
     api = course.nbgrader_api(work)
     written = []
@@ -43,7 +43,9 @@ def feedback(lectures, work, students=None):
         if students and student not in students:
             continue
         for lecture in lectures:
-            if by_lecture.get(lecture, {}).get("status") not in ("graded", "timeout", "memory"):
+            if by_lecture.get(lecture, {}).get("status") not in SCORED:
+                continue
+            if not (work / "autograded" / student / lecture).is_dir():
                 continue
             result = api.generate_feedback(lecture, student, force=True)
             if not result["success"]:

@@ -1,0 +1,524 @@
+"""Run one submission in its own sandboxed process: what the platform offers, detected once.
+
+Mechanisms, strongest first (``detect``), and what each enforces:
+
+- **bubblewrap** (``bwrap``): new mount, PID, network, IPC and UTS namespaces. The
+  filesystem is the machine's, read-only, with the course folder's parent, the grading work
+  folder, the submissions, the gradebook's folder, home folders, ``/run``, ``/tmp`` and
+  ``/var/tmp`` hidden under empty tmpfs mounts; the interpreter, its site-packages, the
+  course library (``lib/``) and the data folder are bound back read-only. The only writable
+  place is a private, size-limited ``/tmp`` holding the submission's working folder. No
+  network (only a private loopback). When the sandbox's process 1 ends, every process
+  left inside is killed.
+- **unprivileged user**: as root, the notebook runs as uid/gid 65534 (``nobody``) with no
+  capabilities and ``no_new_privs``; otherwise as the calling user mapped to 65534 in a
+  user namespace.
+- **cgroups** (as root, v1 or v2): a memory limit (OOM kills are reported as ``memory``),
+  a process limit (``pids.max``; hits are reported as ``processes``), cleaned up afterwards.
+- **rlimits** (always, set by the worker before the kernel starts): address space
+  (``RLIMIT_AS``: large allocations fail with MemoryError), processes (``RLIMIT_NPROC``),
+  file size (``RLIMIT_FSIZE``), CPU seconds (``RLIMIT_CPU``), no core dumps.
+- **time**: per cell (interrupt, like nbgrader), per notebook (the rest is not run), and a
+  wall-clock kill of the whole sandbox as the last resort; **output**: per cell in the
+  kernel, per notebook in the worker, and a cap on what the grader reads back.
+
+Without bubblewrap (or where it cannot create namespaces) the fallback is a separate
+process with the rlimits, the time and output limits, a temporary working folder, uid
+65534 when root can run the interpreter as that user, cgroups as root, and a new network
+namespace as root (``unshare --net``); the filesystem stays readable and, for a non-root
+grader, the network stays reachable. ``Mechanisms.describe()`` says which is in force.
+"""
+import json
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORKER = HERE / "sandbox_worker.py"
+KERNEL = HERE / "sandbox_kernel.py"
+SANDBOX_UID = int(os.environ.get("AUTOGRADER_SANDBOX_UID", 65534))
+IN_SANDBOX_CODE = "/tmp/.autograder-code"   # where the worker and kernel scripts are bound (read-only)
+IN_SANDBOX_WORK = "/tmp/submission"         # the kernel's working folder
+IN_SANDBOX_PRIVATE = "/tmp/.autograder"      # kernelspec, connection files, guard settings
+STARTUP_GRACE = 60   # seconds beyond the notebook limit before the sandbox is killed
+GiB = 1024 ** 3
+
+
+@dataclass
+class Limits:
+    """Per-submission limits (the grade command's options)."""
+
+    cell_timeout: int = 300          # seconds per cell
+    notebook_timeout: int = 1800     # seconds for the whole notebook
+    memory: int = 4 * GiB            # bytes: cgroup memory limit and RLIMIT_AS
+    processes: int = 128             # tasks (processes and threads) in one sandbox
+    output: int = 10_000_000         # bytes of output per cell and per notebook
+    disk: int = 256 * 1024 ** 2      # bytes of scratch space (tmpfs size, RLIMIT_FSIZE)
+    workers: int = 1                 # sandboxes running at once (for the shared RLIMIT_NPROC)
+
+
+@dataclass
+class Mechanisms:
+    """What this machine offers for sandboxing, detected once per grading run."""
+
+    bwrap: str | None = None
+    root: bool = False
+    run_as: int | None = None        # uid the notebook runs as (root only)
+    setpriv: str | None = None
+    unshare: str | None = None
+    cgroup: str | None = None        # "v1", "v2" or None
+    cgroup_root: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    @property
+    def isolated(self):
+        return self.bwrap is not None
+
+    def describe(self):
+        """One line per mechanism: what is enforced here and what is not."""
+        lines = []
+        if self.bwrap:
+            lines.append("sandbox: bubblewrap namespaces: read-only filesystem with the course, solutions, "
+                         "gradebook, submissions and home folders hidden; no network; private /tmp")
+        else:
+            lines.append("sandbox: FILESYSTEM ISOLATION OFF (bubblewrap not usable): student code can read "
+                         "every file the grading user can"
+                         + ("" if self.unshare else "; NETWORK ISOLATION OFF"))
+        if self.run_as is not None:
+            lines.append(f"user: uid {self.run_as} without capabilities")
+        lines.append("limits: " + ("cgroup " + self.cgroup + " memory and process limits + " if self.cgroup else "")
+                     + "rlimits (address space, processes, file size, CPU), time and output limits")
+        return lines + self.notes
+
+
+def detect(mode="auto"):
+    """Mechanisms available here; mode 'none' forces the fallback, 'bwrap' requires bubblewrap."""
+    mech = Mechanisms(root=os.geteuid() == 0)
+    mech.setpriv = shutil.which("setpriv")
+    if mode != "none":
+        bwrap = shutil.which("bwrap")
+        if bwrap and _bwrap_works(bwrap, mech):
+            mech.bwrap = bwrap
+        elif mode == "bwrap":
+            raise SystemExit("the bubblewrap sandbox was requested but `bwrap` is missing or cannot create "
+                             "namespaces here (apt-get install bubblewrap)")
+        else:
+            mech.notes.append("bubblewrap missing or unusable: install it (apt-get install bubblewrap) "
+                              "for filesystem and network isolation")
+    if mech.root:
+        if mech.bwrap:
+            mech.run_as = SANDBOX_UID if mech.setpriv else None
+        elif mech.setpriv and _runs_as(mech.setpriv, SANDBOX_UID):
+            mech.run_as = SANDBOX_UID
+        else:
+            mech.notes.append(f"the interpreter is not usable by uid {SANDBOX_UID}: notebooks run as root")
+        if not mech.bwrap and shutil.which("unshare"):
+            mech.unshare = shutil.which("unshare")
+        mech.cgroup, mech.cgroup_root = _cgroup_setup()
+        if not mech.cgroup:
+            mech.notes.append("cgroups not writable: memory and process limits by rlimits only")
+    return mech
+
+
+def _bwrap_works(bwrap, mech):
+    cmd = [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
+    if mech.root:
+        cmd = [bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+               "--die-with-parent", "true"]
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _runs_as(setpriv, uid):
+    # the worker must be able to start the kernel with the same interpreter, as that user
+    check = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import ipykernel'], check=True)"
+    cmd = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-c", check]
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=60, cwd="/").returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+# -- cgroups ---------------------------------------------------------------------------------
+def _cgroup_setup():
+    """('v1'|'v2', {controller: parent folder}) for a fresh parent group of this run, or (None, {})."""
+    base = Path("/sys/fs/cgroup")
+    name = f"autograder-{os.getpid()}"
+    try:
+        if (base / "memory" / "memory.limit_in_bytes").exists() and (base / "pids").is_dir():
+            roots = {"memory": base / "memory" / name, "pids": base / "pids" / name}
+            for path in roots.values():
+                path.mkdir(exist_ok=True)
+            return "v1", roots
+        controllers = (base / "cgroup.controllers").read_text().split()
+        if {"memory", "pids"} <= set(controllers):
+            parent = base / name
+            parent.mkdir(exist_ok=True)
+            (base / "cgroup.subtree_control").write_text("+memory +pids")
+            (parent / "cgroup.subtree_control").write_text("+memory +pids")
+            return "v2", {"unified": parent}
+    except OSError:
+        pass
+    return None, {}
+
+
+class Cgroup:
+    """One submission's cgroup(s): limits, membership through a shell wrapper, statistics, cleanup."""
+
+    def __init__(self, mech, limits):
+        self.version = mech.cgroup
+        self.dirs = {key: root / uuid.uuid4().hex[:12] for key, root in mech.cgroup_root.items()}
+        for path in self.dirs.values():
+            path.mkdir()
+        if self.version == "v1":
+            (self.dirs["memory"] / "memory.limit_in_bytes").write_text(str(limits.memory))
+            try:
+                (self.dirs["memory"] / "memory.memsw.limit_in_bytes").write_text(str(limits.memory))
+            except OSError:
+                pass  # no swap accounting
+            (self.dirs["pids"] / "pids.max").write_text(str(limits.processes))
+        else:
+            group = self.dirs["unified"]
+            (group / "memory.max").write_text(str(limits.memory))
+            try:
+                (group / "memory.swap.max").write_text("0")
+            except OSError:
+                pass
+            (group / "pids.max").write_text(str(limits.processes))
+
+    def procs_files(self):
+        return [str(path / "cgroup.procs") for path in self.dirs.values()]
+
+    def stats(self):
+        """{'oom_kills', 'pids_max_hits', 'memory_peak'} (None where the kernel does not say)."""
+        def read(path):
+            try:
+                return path.read_text()
+            except OSError:
+                return ""
+
+        def field_value(text, key):
+            for line in text.splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[0] == key:
+                    return int(parts[1])
+            return None
+
+        if self.version == "v1":
+            memory, pids = self.dirs["memory"], self.dirs["pids"]
+            oom = field_value(read(memory / "memory.oom_control"), "oom_kill")
+            peak = read(memory / "memory.max_usage_in_bytes").strip()
+            return {"oom_kills": oom, "pids_max_hits": field_value(read(pids / "pids.events"), "max"),
+                    "memory_peak": int(peak) if peak.isdigit() else None}
+        group = self.dirs["unified"]
+        peak = read(group / "memory.peak").strip()
+        return {"oom_kills": field_value(read(group / "memory.events"), "oom_kill"),
+                "pids_max_hits": field_value(read(group / "pids.events"), "max"),
+                "memory_peak": int(peak) if peak.isdigit() else None}
+
+    def kill_all(self):
+        for path in self.dirs.values():
+            for pid in (path / "cgroup.procs").read_text().split() if (path / "cgroup.procs").exists() else []:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+
+    def remove(self):
+        for _ in range(50):
+            self.kill_all()
+            try:
+                for path in self.dirs.values():
+                    if path.exists():
+                        path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+# -- the sandbox's filesystem view ------------------------------------------------------------
+def _contains(outer, inner):
+    outer, inner = str(outer).rstrip("/") or "/", str(inner)
+    return inner == outer or inner.startswith(outer + "/") or outer == "/"
+
+
+def filesystem_view(course_root, secrets, data_dirs):
+    """(hidden, exposed): folders covered by empty tmpfs, and folders bound back read-only."""
+    course_root = Path(course_root).resolve()
+    home = Path.home().resolve()
+    hidden = {course_root.parent if course_root.parent != Path("/") else course_root, home,
+              Path("/home"), Path("/root"), Path("/run"), Path("/var/tmp"), Path("/mnt"), Path("/media"),
+              Path("/srv"), Path("/var/lib/postgresql"), Path("/var/spool")}
+    hidden |= {Path(s).resolve() for s in secrets if s}
+    hidden = {p for p in hidden if p.is_dir() and p != Path("/")}
+    exposed = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
+               course_root / "lib"}
+    exposed |= {Path(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
+    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
+    exposed |= {Path(p) for p in sys.path  # installed packages only, never a script's or the working folder
+                if p and Path(p).is_dir() and (Path(p).name in ("site-packages", "dist-packages")
+                                               or any(_contains(q, p) for q in prefixes))}
+    exposed |= {Path(d) for d in data_dirs if d}
+    exposed = {p.resolve() for p in exposed if p.is_dir()}
+    exposed = {p for p in exposed if not _contains(p, "/tmp")}  # the sandbox's /tmp is its own
+    secret_paths = [course_root] + [Path(s).resolve() for s in secrets if s]
+    # never bind back a folder that holds a secret (the course root itself is on sys.path when run from it)
+    exposed = {p for p in exposed if not any(_contains(p, s) for s in secret_paths)}
+    covered = hidden | {Path("/tmp")}
+    exposed = {p for p in exposed if any(_contains(h, p) for h in covered)}  # only what a tmpfs covered
+    hidden = {p for p in hidden if not any(q != p and _contains(q, p) for q in hidden)
+              or any(_contains(e, p) for e in exposed)}
+    exposed = {p for p in exposed if not any(q != p and _contains(q, p) for q in exposed)}
+    return sorted(hidden, key=lambda p: len(p.parts)), sorted(exposed, key=lambda p: len(p.parts))
+
+
+def bwrap_args(mech, limits, hidden, exposed):
+    args = [mech.bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+    if mech.run_as is not None:
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    args += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.disk), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(limits.disk), "--tmpfs", "/dev/shm"]
+    for path in hidden:
+        args += ["--tmpfs", str(path)]
+    parents = set()  # folders bwrap would create for the mount points, 0700 and so closed to the sandbox user
+    for path in exposed:
+        for cover in hidden + [Path("/tmp")]:
+            if _contains(cover, path) and cover != path:
+                parents |= {a for a in path.parents if _contains(cover, a) and a != cover}
+    for folder in sorted(parents, key=lambda p: len(p.parts)):
+        args += ["--perms", "0755", "--dir", str(folder)]
+    for path in exposed:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in hidden:  # a secret inside a folder bound back (e.g. a work folder inside the venv)
+        if any(_contains(e, path) and e != path for e in exposed):
+            args += ["--tmpfs", str(path)]
+    args += ["--perms", "0755", "--dir", IN_SANDBOX_CODE, "--ro-bind", str(WORKER), f"{IN_SANDBOX_CODE}/sandbox_worker.py",
+             "--ro-bind", str(KERNEL), f"{IN_SANDBOX_CODE}/sandbox_kernel.py",
+             "--chdir", "/tmp", "--unsetenv", "AUTOGRADER_CGROUPS"]
+    return args
+
+
+def _drop_privileges(mech):
+    if mech.run_as is None:
+        return []
+    uid = str(mech.run_as)
+    return [mech.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--inh-caps=-all"]
+
+
+def _nproc_limit(mech, limits):
+    """RLIMIT_NPROC counts every process of the user, in every namespace: leave room for the others."""
+    uid = mech.run_as if mech.run_as is not None else os.getuid()
+    if uid == 0:
+        return None  # not enforced for root
+    others = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    others += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return others + limits.processes * max(1, limits.workers) + 16
+
+
+def environment(in_sandbox_tmp):
+    """The sandbox's environment: nothing of the grader's (no database URL, no tokens)."""
+    env = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": f"{in_sandbox_tmp}/home", "TMPDIR": in_sandbox_tmp, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2", "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": f"{in_sandbox_tmp}/.matplotlib",
+        "CUDA_VISIBLE_DEVICES": "", "NBGRADER_EXECUTION": "autograde", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    if os.environ.get("TRAINLAB_DATA"):
+        env["TRAINLAB_DATA"] = str(Path(os.environ["TRAINLAB_DATA"]).resolve())
+    return env
+
+
+# -- one run ----------------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    """What came back from one sandbox: the worker's JSON result (None when it produced none) and facts."""
+
+    result: dict | None
+    returncode: int | None
+    seconds: float
+    killed: str | None = None            # "timeout" or "output" when the grader killed the sandbox
+    stderr: str = ""
+    cgroup: dict = field(default_factory=dict)
+
+
+class Sandbox:
+    """Launches sandboxed workers with one configuration (mechanisms, limits, filesystem view)."""
+
+    def __init__(self, mech, limits, course_root, secrets, data_dirs):
+        self.mech, self.limits = mech, limits
+        self.hidden, self.exposed = filesystem_view(course_root, secrets, data_dirs)
+        self.readable = [str(p) for p in self.exposed] + ["/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin",
+                                                          "/opt", "/proc", "/sys", "/dev"]
+        self._active, self._lock = set(), threading.Lock()
+        if not mech.isolated:
+            _become_subreaper()  # orphans of a killed worker come back to us, to be killed
+
+    def request_paths(self, scratch):
+        """(working folder, private folder, code folder, readable, writable) as the sandbox sees them."""
+        if self.mech.isolated:
+            return IN_SANDBOX_WORK, IN_SANDBOX_PRIVATE, IN_SANDBOX_CODE, self.readable, ["/tmp", "/dev/null"]
+        work, private = str(scratch / "submission"), str(scratch / ".autograder")
+        readable = self.readable + [str(p) for p in self.exposed]
+        return work, private, str(HERE), readable, [str(scratch), "/dev/null"]
+
+    def run(self, request):
+        """Execute one worker request in a fresh sandbox; never raises for what the submission does."""
+        limits = self.limits
+        scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
+        work, private, code, readable, writable = self.request_paths(scratch)
+        request = dict(request, workdir=work, private_dir=private, kernel_script=f"{code}/sandbox_kernel.py",
+                       cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
+                       output_limit=limits.output)
+        request["guard"] = dict(request["guard"], readable=readable, writable=writable,
+                                cell_output_limit=limits.output)
+        request["limits"] = {"as": limits.memory, "nproc": _nproc_limit(self.mech, limits),
+                             "fsize": limits.disk, "cpu": limits.notebook_timeout + STARTUP_GRACE,
+                             "nofile": 4096, "core": 0}
+        env = environment("/tmp" if self.mech.isolated else str(scratch))
+        cmd = _drop_privileges(self.mech) + [sys.executable, f"{code}/sandbox_worker.py"]
+        if self.mech.isolated:
+            cmd = bwrap_args(self.mech, limits, self.hidden, self.exposed) + ["--"] + cmd
+        else:
+            if self.mech.run_as is not None:
+                os.chown(scratch, self.mech.run_as, self.mech.run_as)
+            if self.mech.unshare:
+                cmd = [self.mech.unshare, "--net", "--"] + cmd
+        cgroup = None
+        if self.mech.cgroup:
+            try:
+                cgroup = Cgroup(self.mech, limits)
+                env["AUTOGRADER_CGROUPS"] = " ".join(cgroup.procs_files())
+                cmd = ["/bin/sh", "-c", 'for f in $AUTOGRADER_CGROUPS; do echo $$ > "$f" || exit 97; done; '
+                       'exec "$@"', "sandbox"] + cmd
+            except OSError as err:
+                cgroup = None
+                self.mech.notes.append(f"cgroup creation failed ({err}): rlimits only")
+        started = time.monotonic()
+        try:
+            return self._run(cmd, env, scratch, json.dumps(request).encode(), cgroup, started)
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _run(self, cmd, env, scratch, payload, cgroup, started):
+        limits = self.limits
+        with self._lock:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=env, cwd=str(scratch), start_new_session=True)
+            self._active.add(proc.pid)
+        cap = 4 * limits.output + 64 * 1024 ** 2 + len(payload)
+        out, err, killed = bytearray(), bytearray(), []
+
+        def feed():
+            try:
+                proc.stdin.write(payload)
+                proc.stdin.close()
+            except OSError:
+                pass
+
+        def drain(stream, buffer, limit, on_overflow):
+            while True:
+                chunk = stream.read(1 << 16)
+                if not chunk:
+                    return
+                if len(buffer) + len(chunk) > limit:
+                    on_overflow()
+                    continue
+                buffer.extend(chunk)
+
+        def overflow():
+            if not killed:
+                killed.append("output")
+                self._kill(proc, cgroup)
+
+        threads = [threading.Thread(target=feed, daemon=True),
+                   threading.Thread(target=drain, args=(proc.stdout, out, cap, overflow), daemon=True),
+                   threading.Thread(target=drain, args=(proc.stderr, err, 64 * 1024, lambda: None), daemon=True)]
+        for thread in threads:
+            thread.start()
+        try:
+            proc.wait(timeout=limits.notebook_timeout + STARTUP_GRACE)
+        except subprocess.TimeoutExpired:
+            killed.append("timeout")
+            self._kill(proc, cgroup)
+            proc.wait()
+        with self._lock:
+            self._active.discard(proc.pid)
+            if not self.mech.isolated:
+                _reap_orphans(self._active)  # what the kernel left behind outside a PID namespace
+        for thread in threads[1:]:
+            thread.join(timeout=10)
+        stats = cgroup.stats() if cgroup is not None else {}
+        result = None
+        if not killed and out:
+            try:
+                result = json.loads(out)
+            except ValueError:
+                result = None
+        return RunResult(result, proc.returncode, time.monotonic() - started, killed[0] if killed else None,
+                         err.decode("utf-8", "replace")[-4000:], stats)
+
+    @staticmethod
+    def _kill(proc, cgroup):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if cgroup is not None:
+            cgroup.kill_all()
+
+
+def _become_subreaper():
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except Exception:  # not Linux: orphans go to init
+        pass
+
+
+def _reap_orphans(active):
+    """Kill and reap our children that no running sandbox owns (orphaned kernels and their children)."""
+    me, my_session = os.getpid(), os.getsid(0)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) in active:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, session = int(fields[1]), int(fields[3])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me and session != my_session:  # kernels run in sessions of their own
+            pid = int(entry.name)
+            for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                try:
+                    kill()
+                except OSError:
+                    pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass

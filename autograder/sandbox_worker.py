@@ -1,0 +1,443 @@
+"""Execute one sanitized submission inside the sandbox: nbclient and the kernel, both in here.
+
+Started by the grader (``autograder.sandbox``) as ``python sandbox_worker.py`` inside the
+sandbox, one process per submission. It reads a JSON request on stdin (the sanitized
+notebook, the limits, the guard settings), sets its resource limits (inherited by the
+kernel), runs every code cell with a per-cell and a whole-notebook time limit, guards
+every test cell (see ``sandbox_kernel.py``), caps the outputs, and writes one JSON result
+to the pipe that was its stdout. Nothing it prints elsewhere reaches the grader.
+
+A test cell that did not run (the kernel died, stopped answering, or the notebook ran
+out of time) gets an error output, so that nbgrader scores it 0 instead of counting a
+cell without errors as passed. Standard library, nbclient and nbformat only.
+"""
+import asyncio
+import ast
+import base64
+import json
+import os
+import resource
+import sys
+import threading
+import time
+
+CELL_TIMEOUT_ERROR = {  # what nbgrader's Execute preprocessor records for a cell that timed out
+    "ename": "CellTimeoutError",
+    "evalue": "",
+    "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"],
+}
+MAX_EVENTS = 500
+GUARD_TIMEOUT = 60  # seconds for one guard check; it takes milliseconds
+
+
+def set_limits(limits):
+    """Resource limits for this process and the kernel it starts (None: leave as is)."""
+    table = {"as": resource.RLIMIT_AS, "nproc": resource.RLIMIT_NPROC, "fsize": resource.RLIMIT_FSIZE,
+             "cpu": resource.RLIMIT_CPU, "nofile": resource.RLIMIT_NOFILE, "core": resource.RLIMIT_CORE}
+    for name, value in limits.items():
+        if value is None:
+            continue
+        hard = value + 5 if name == "cpu" else value
+        try:
+            resource.setrlimit(table[name], (value, hard))
+        except (ValueError, OSError) as err:
+            print(f"could not set RLIMIT_{name.upper()}={value}: {err}", file=sys.stderr)
+
+
+def make_undumpable():
+    """Keep the kernel (same user) from attaching to this process or opening its pipes via /proc."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except Exception as err:  # not Linux: nothing to protect with
+        print(f"prctl(PR_SET_DUMPABLE) failed: {err}", file=sys.stderr)
+
+
+def error_output(ename, evalue):
+    from nbformat import NotebookNode
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def output_size(msg):
+    content = msg.get("content", {})
+    if "text" in content:
+        return len(content["text"])
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in content.get("data", {}).values())
+
+
+class Audit:
+    """Events the kernel's audit hook reports over a pipe, tagged with the cell that was running."""
+
+    def __init__(self):
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_inheritable(self.write_fd, True)
+        self.events = []
+        self.cell = None
+        self.eof_at = None
+        self.thread = threading.Thread(target=self._read, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def _read(self):
+        with os.fdopen(self.read_fd, "rb") as pipe:
+            while True:
+                line = pipe.readline(4096)
+                if not line:
+                    break
+                if len(self.events) >= MAX_EVENTS:
+                    continue
+                try:
+                    event = json.loads(line)
+                    event = {"kind": str(event["kind"])[:40], "detail": str(event["detail"])[:300]}
+                except Exception:  # garbage written into the pipe by student code
+                    event = {"kind": "tamper", "detail": "unreadable data on the grader's audit channel"}
+                self.events.append({"cell": self.cell, **event})
+        self.eof_at = time.monotonic()
+
+
+def build_client_class():
+    """The NotebookClient subclass (imported lazily: nbclient is the slow import)."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbformat import NotebookNode
+
+    class GradingClient(NotebookClient):
+        """nbclient with nbgrader's execution settings, a notebook deadline, output caps and test guards."""
+
+        def __init__(self, nb, request, audit, **kwargs):
+            super().__init__(nb, **kwargs)
+            self.request = request
+            self.audit = audit
+            self.cell_timeout = request["cell_timeout"]
+            self.deadline = time.monotonic() + request["notebook_timeout"]
+            self.output_limit = request["output_limit"]
+            self.tests = {int(k): v for k, v in request["test_cells"].items()}
+            self.output_total = 0
+            self.cell_output = {}
+            self.truncated = set()
+            self.interrupted_for_output = set()
+            self.hints = {"cell_timeouts": [], "kernel_died": None, "kernel_exit": None, "unresponsive": None,
+                          "notebook_timeout": False, "output_truncated": False, "not_run": [],
+                          "tamper_failed": [], "guard_errors": []}
+            self.findings = []   # (cell, kind, detail)
+            self.finished_at = None
+            self.process = None
+            self.timing = {}
+            self.timeout_func = self._cell_budget
+            self.on_cell_executed = self._record_error
+
+        def _record_error(self, cell, cell_index, execute_reply):
+            """nbgrader's Execute.on_cell_executed: an error reply without its output (a timeout) becomes one."""
+            content = execute_reply["content"]
+            if content["status"] != "error":
+                return
+            if not any(o.output_type == "error" and o.ename == content["ename"] for o in cell.outputs):
+                cell.outputs.append(NotebookNode(output_type="error", ename=content["ename"],
+                                                 evalue=content.get("evalue", ""),
+                                                 traceback=content.get("traceback") or [
+                                                     "ERROR: An error occurred while showtraceback was disabled"]))
+
+        def _cell_budget(self, cell):
+            return max(1, min(self.cell_timeout, int(self.deadline - time.monotonic()) + 1))
+
+        # outputs ----------------------------------------------------------------------
+        def output(self, outs, msg, display_id, cell_index):
+            size = output_size(msg)
+            self.output_total += size
+            self.cell_output[cell_index] = self.cell_output.get(cell_index, 0) + size
+            if self.output_total <= self.output_limit or msg["msg_type"] == "error":
+                return super().output(outs, msg, display_id, cell_index)
+            self.hints["output_truncated"] = True
+            if self.cell_output[cell_index] > 2 * self.output_limit and cell_index not in self.interrupted_for_output:
+                self.interrupted_for_output.add(cell_index)  # the kernel-side cap was bypassed: stop the flood
+                asyncio.ensure_future(self.km.interrupt_kernel())
+            content = msg["content"]
+            kind = msg["msg_type"]
+            if kind == "execute_result":  # a test cell's partial credit: keep its number
+                data = {"text/plain": str(content.get("data", {}).get("text/plain", ""))[:1000]}
+                outs.append(NotebookNode(output_type="execute_result", data=data, metadata={},
+                                         execution_count=content.get("execution_count")))
+            elif (cell_index, kind, content.get("name")) not in self.truncated:
+                self.truncated.add((cell_index, kind, content.get("name")))
+                name = "stderr" if content.get("name") == "stderr" else "stdout"
+                outs.append(NotebookNode(output_type="stream", name=name,
+                                         text=f"[output dropped: the notebook printed more than "
+                                              f"{self.output_limit // 1_000_000} MB]\n"))
+            return None
+
+        # the run ----------------------------------------------------------------------
+        async def run(self, **kernel_kwargs):
+            self.reset_execution_trackers()
+            started = time.monotonic()
+            cells = self.nb.cells
+            next_index = 0
+            try:
+                async with self.async_setup_kernel(**kernel_kwargs):
+                    os.close(self.audit.write_fd)
+                    self.process = getattr(self.km.provisioner, "process", None)
+                    self.audit.start()
+                    self._limit_message_size()
+                    reply = await self._reply(await _maybe(self.kc.kernel_info()), 60)
+                    if reply and "language_info" in reply["content"]:
+                        self.nb.metadata["language_info"] = reply["content"]["language_info"]
+                    self.timing["guard"] = await self._guard("arm()")
+                    self.timing["kernel_start"] = time.monotonic() - started
+                    executed = time.monotonic()
+                    for index, cell in enumerate(cells):
+                        next_index = index
+                        if cell.cell_type != "code" or not cell.source.strip():
+                            continue
+                        if time.monotonic() >= self.deadline:
+                            self.hints["notebook_timeout"] = True
+                            self._not_run(index, "the notebook reached its time limit of "
+                                                 f"{self.request['notebook_timeout']:.0f} s before this cell")
+                            break
+                        self.audit.cell = index
+                        await self._execute(cell, index)
+                    else:
+                        next_index = len(cells)
+                    self.timing["execute"] = time.monotonic() - executed
+                    self.finished_at = time.monotonic()  # all cells ran and the kernel is still alive
+            except Stop as stop:
+                self._fail_cell(next_index, stop.ename, stop.reason)
+                self._not_run(next_index + 1, stop.reason)
+            except DeadKernelError:
+                self.hints["kernel_died"] = next_index
+                reason = f"the kernel died while running cell {next_index}"
+                self._fail_cell(next_index, "DeadKernelError", reason)
+                self._not_run(next_index + 1, reason)
+            self.hints["kernel_exit"] = self._kernel_exit()
+            self.set_widgets_metadata()
+
+        async def _execute(self, cell, index):
+            exercise = self.tests.get(index)
+            if exercise is not None:
+                try:
+                    before = await self._guard(f"before({exercise!r})")
+                except GuardFailed as err:
+                    self.hints["tamper_failed"].append(index)
+                    self._fail_cell(index, "TamperError", f"the grader could not check this test's helpers ({err})")
+                    return
+                for detail in before:
+                    self.findings.append((index, "monkeypatch", f"restored before test {exercise}: {detail}"))
+            try:
+                await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+            except CellTimeoutError:  # interrupted, but the kernel never went idle again
+                self.hints["unresponsive"] = index
+                raise Stop("CellTimeoutError", f"cell {index} hit the time limit and the kernel did not "
+                                               "stop when interrupted") from None
+            if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs if o.output_type == "error"):
+                self.hints["cell_timeouts"].append(index)
+                if not await self._responsive():
+                    self.hints["unresponsive"] = index
+                    raise Stop("CellTimeoutError", f"cell {index} hit the time limit and the kernel did not "
+                                                   "stop when interrupted")
+            if exercise is not None:
+                try:
+                    after = await self._guard("after()")
+                except GuardFailed as err:
+                    self.hints["tamper_failed"].append(index)
+                    cell.outputs.append(error_output("TamperError", f"the grader could not check this test ({err})"))
+                    return
+                if after["changed"]:
+                    self.hints["tamper_failed"].append(index)
+                    for detail in after["changed"]:
+                        self.findings.append((index, "monkeypatch", f"changed while test {exercise} ran: {detail}"))
+                    cell.outputs.append(error_output(
+                        "TamperError", "code run by this test replaced what the test relies on: "
+                        + "; ".join(after["changed"][:5])))
+                for detail in after.get("library", []):
+                    self.findings.append((index, "other", f"changed while test {exercise} ran, not by student code "
+                                                          f"(restored): {detail}"))
+                for detail in after["reference"]:
+                    self.findings.append((index, "reference", detail))
+
+        async def _guard(self, call):
+            started = time.monotonic()
+            try:
+                return await self._guard_call(call)
+            finally:
+                self.timing["guard_calls"] = self.timing.get("guard_calls", 0) + time.monotonic() - started
+
+        async def _guard_call(self, call):
+            expression = f"__import__('sys').modules['_autograder_guard'].{call}"
+            msg_id = await _maybe(self.kc.execute("", silent=True, store_history=False,
+                                                  user_expressions={"guard": expression}))
+            reply = await self._reply(msg_id, GUARD_TIMEOUT)
+            if reply is None:
+                raise GuardFailed("no answer from the kernel")
+            result = reply["content"].get("user_expressions", {}).get("guard", {})
+            if result.get("status") != "ok":
+                self.hints["guard_errors"].append(f"{result.get('ename')}: {result.get('evalue')}")
+                raise GuardFailed(f"{result.get('ename')}: {result.get('evalue')}")
+            try:
+                return json.loads(ast.literal_eval(result["data"]["text/plain"]))
+            except Exception as err:
+                raise GuardFailed(f"unreadable answer: {err}") from None
+
+        async def _reply(self, msg_id, timeout):
+            deadline = time.monotonic() + timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                try:
+                    msg = await _maybe(self.kc.shell_channel.get_msg(timeout=min(remaining, 1.0)))
+                except Exception:  # queue.Empty
+                    if not await _maybe(self.kc.is_alive()):
+                        raise DeadKernelError("Kernel died") from None
+                    continue
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return msg
+
+        async def _responsive(self):
+            """After an interrupt: is the kernel idle again within a few seconds?"""
+            try:
+                msg_id = await _maybe(self.kc.kernel_info())
+                return await self._reply(msg_id, min(10, max(2, self.cell_timeout))) is not None
+            except DeadKernelError:
+                raise
+            except Exception:
+                return False
+
+        def _limit_message_size(self):
+            try:
+                import zmq
+                limit = max(64_000_000, 4 * self.output_limit)
+                for channel in (self.kc.iopub_channel, self.kc.shell_channel):
+                    channel.socket.setsockopt(zmq.MAXMSGSIZE, limit)
+            except Exception as err:
+                print(f"could not limit message size: {err}", file=sys.stderr)
+
+        def _fail_cell(self, index, ename, reason):
+            if index < len(self.nb.cells) and self.nb.cells[index].cell_type == "code":
+                self.nb.cells[index].outputs.append(error_output(ename, reason))
+
+        def _not_run(self, start, reason):
+            for index in range(start, len(self.nb.cells)):
+                cell = self.nb.cells[index]
+                if cell.cell_type == "code" and cell.source.strip():
+                    self.hints["not_run"].append(index)
+                    if index in self.tests:
+                        cell.outputs = [error_output("NotRun", f"this test did not run: {reason}")]
+
+        def _kernel_exit(self):
+            return self.process.poll() if self.process is not None else None
+
+        def audit_closed_early(self):
+            """Did the audit pipe close while every cell still ran (student code closed it)?"""
+            eof = self.audit.eof_at
+            return eof is not None and self.finished_at is not None and eof < self.finished_at
+
+    return GradingClient
+
+
+class Stop(Exception):
+    """End the run early: the kernel stopped answering."""
+
+    def __init__(self, ename, reason):
+        super().__init__(reason)
+        self.ename, self.reason = ename, reason
+
+
+class GuardFailed(Exception):
+    """The guard around a test cell could not run or answered nonsense."""
+
+
+async def _maybe(value):
+    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value
+
+
+def _cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def write_kernelspec(root, kernel_script):
+    folder = os.path.join(root, "kernels", "python3")
+    os.makedirs(folder, exist_ok=True)
+    spec = {"argv": [sys.executable, kernel_script, "-f", "{connection_file}"],
+            "display_name": "Python 3 (graded)", "language": "python"}
+    with open(os.path.join(folder, "kernel.json"), "w") as f:
+        json.dump(spec, f)
+
+
+def main():
+    result_fd = os.dup(1)  # the result goes here; the kernel never inherits it
+    devnull = os.open(os.devnull, os.O_RDWR)
+    request = json.loads(sys.stdin.buffer.read())
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    make_undumpable()
+    set_limits(request["limits"])
+
+    work = request["workdir"]
+    private = request["private_dir"]
+    for folder in (work, private, os.path.join(private, "runtime"), os.path.join(private, "ipython")):
+        os.makedirs(folder, exist_ok=True)
+    for name, data in request.get("files", {}).items():
+        target = os.path.join(work, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(base64.b64decode(data))
+    for folder in (os.environ.get("HOME"), os.environ.get("MPLCONFIGDIR")):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    for name, data in request.get("matplotlib_cache", {}).items():
+        with open(os.path.join(os.environ["MPLCONFIGDIR"], os.path.basename(name)), "wb") as f:
+            f.write(base64.b64decode(data))
+    write_kernelspec(private, request["kernel_script"])
+    audit = Audit()
+    guard_settings = dict(request["guard"], audit_fd=audit.write_fd)
+    guard_path = os.path.join(private, "guard.json")
+    with open(guard_path, "w") as f:
+        json.dump(guard_settings, f)
+    os.environ.update({"JUPYTER_PATH": private, "JUPYTER_RUNTIME_DIR": os.path.join(private, "runtime"),
+                       "JUPYTER_CONFIG_DIR": private, "IPYTHONDIR": os.path.join(private, "ipython"),
+                       "AUTOGRADER_GUARD": guard_path, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    sys.modules.setdefault("rfc3987_syntax", None)  # jsonschema's URI checks: 1.6 s of import for nothing
+
+    import nbformat
+    started = time.monotonic()
+    nb = nbformat.from_dict(request["notebook"])
+    client_class = build_client_class()
+    from traitlets.config import Config
+    config = Config()
+    config.KernelManager.transport = "ipc"  # unix sockets in the private folder: no TCP port, no network needed
+    config.KernelManager.ip = os.path.join(private, "runtime", "kernel")
+    client = client_class(nb, request, audit, config=config, kernel_name="python3", timeout=request["cell_timeout"],
+                          interrupt_on_timeout=True, error_on_timeout=CELL_TIMEOUT_ERROR, allow_errors=True,
+                          raise_on_iopub_timeout=True, shutdown_kernel="immediate", record_timing=False,
+                          startup_timeout=120, resources={"metadata": {"path": work}})
+    kernel_log = open(os.path.join(private, "kernel.log"), "wb")
+    error = None
+    try:
+        asyncio.run(client.run(stdout=devnull, stderr=kernel_log, pass_fds=(audit.write_fd,), cwd=work))
+    except Exception as err:  # the kernel would not start, or the client broke: report, do not hide
+        error = f"{type(err).__name__}: {err}"
+    if audit.thread.ident is not None:
+        audit.thread.join(timeout=2)
+    kernel_log.close()
+    with open(os.path.join(private, "kernel.log"), "rb") as f:
+        log_tail = f.read()[-4000:].decode("utf-8", "replace")
+    result = {
+        "cells": [{"outputs": c.get("outputs", []), "execution_count": c.get("execution_count")}
+                  if c.cell_type == "code" else None for c in nb.cells],
+        "metadata": {k: nb.metadata[k] for k in ("language_info", "widgets") if k in nb.metadata},
+        "hints": client.hints, "findings": client.findings, "events": audit.events,
+        "audit_closed_early": client.audit_closed_early(),
+        "timing": dict(client.timing, total=time.monotonic() - started, worker_cpu=_cpu(resource.RUSAGE_SELF),
+                       kernel_cpu=_cpu(resource.RUSAGE_CHILDREN)),
+        "error": error, "kernel_log": log_tail,
+    }
+    data = json.dumps(result).encode()
+    view = memoryview(data)
+    while view:
+        written = os.write(result_fd, view)
+        view = view[written:]
+    os.close(result_fd)
+
+
+if __name__ == "__main__":
+    main()
