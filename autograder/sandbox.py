@@ -28,6 +28,7 @@ process with the rlimits, the time and output limits, a temporary working folder
 namespace as root (``unshare --net``); the filesystem stays readable and, for a non-root
 grader, the network stays reachable. ``Mechanisms.describe()`` says which is in force.
 """
+import atexit
 import json
 import os
 import shutil
@@ -160,6 +161,7 @@ def _cgroup_setup():
             roots = {"memory": base / "memory" / name, "pids": base / "pids" / name}
             for path in roots.values():
                 path.mkdir(exist_ok=True)
+            atexit.register(_remove_groups, list(roots.values()))
             return "v1", roots
         controllers = (base / "cgroup.controllers").read_text().split()
         if {"memory", "pids"} <= set(controllers):
@@ -167,10 +169,20 @@ def _cgroup_setup():
             parent.mkdir(exist_ok=True)
             (base / "cgroup.subtree_control").write_text("+memory +pids")
             (parent / "cgroup.subtree_control").write_text("+memory +pids")
+            atexit.register(_remove_groups, [parent])
             return "v2", {"unified": parent}
     except OSError:
         pass
     return None, {}
+
+
+def _remove_groups(paths):
+    """Remove this run's (empty) parent groups when the grader exits."""
+    for path in paths:
+        try:
+            path.rmdir()
+        except OSError:
+            pass
 
 
 class Cgroup:
@@ -261,7 +273,8 @@ def filesystem_view(course_root, secrets, data_dirs):
               Path("/home"), Path("/root"), Path("/run"), Path("/var/tmp"), Path("/mnt"), Path("/media"),
               Path("/srv"), Path("/var/lib/postgresql"), Path("/var/spool")}
     hidden |= {Path(s).resolve() for s in secrets if s}
-    hidden = {p for p in hidden if p.is_dir() and p != Path("/")}
+    # /tmp is always covered by the sandbox's own tmpfs (mode 1777); covering it twice would close it
+    hidden = {p for p in hidden if p.is_dir() and p not in (Path("/"), Path("/tmp"))}
     exposed = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
                course_root / "lib"}
     exposed |= {Path(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
@@ -271,7 +284,8 @@ def filesystem_view(course_root, secrets, data_dirs):
                                                or any(_contains(q, p) for q in prefixes))}
     exposed |= {Path(d) for d in data_dirs if d}
     exposed = {p.resolve() for p in exposed if p.is_dir()}
-    exposed = {p for p in exposed if not _contains(p, "/tmp")}  # the sandbox's /tmp is its own
+    # a course or interpreter under /tmp (e.g. a clone there) is bound back over the sandbox's /tmp
+    exposed = {p for p in exposed if not _contains(Path(IN_SANDBOX_WORK), p) and not _contains(p, IN_SANDBOX_WORK)}
     secret_paths = [course_root] + [Path(s).resolve() for s in secrets if s]
     # never bind back a folder that holds a secret (the course root itself is on sys.path when run from it)
     exposed = {p for p in exposed if not any(_contains(p, s) for s in secret_paths)}
