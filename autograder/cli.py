@@ -19,7 +19,10 @@ import re
 import sys
 from pathlib import Path
 
-from autograder import course
+# jsonschema (via nbformat) builds a grammar for URI formats at import, 1.6 s that no command needs
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from autograder import course  # noqa: E402
 
 
 def _lectures(args):

@@ -10,7 +10,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -107,6 +106,7 @@ def nbgrader_config(work, release_dir=RELEASE, cell_timeout=CELL_TIMEOUT, late=N
 
 def nbgrader_api(work, **kwargs):
     """An NbGraderAPI on the course with quiet logs."""
+    from nbgrader.apps import NbGraderAPI  # imports every nbgrader app and jupyter_server: only when needed
     config = nbgrader_config(work, **kwargs)
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir=coursedir, config=config)

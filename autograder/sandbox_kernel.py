@@ -136,6 +136,9 @@ class Guard:
         self.audit_fd = settings.get("audit_fd")
         self.readable = tuple(settings.get("readable", ()))
         self.writable = tuple(settings.get("writable", ()))
+        # read-only folders bound back inside a writable one (a course or its Python under /tmp)
+        self.read_only_inside = tuple(r for r in self.readable
+                                      if any(r.startswith(w.rstrip("/") + "/") for w in self.writable))
         self.output_limit = int(settings.get("cell_output_limit", 0)) or None
         self.modules = {}      # name -> (module, {attr: value})
         self.functions = []    # (function, __code__, __defaults__, __kwdefaults__)
@@ -155,7 +158,7 @@ class Guard:
         self._local = threading.local()
         self._events_sent = set()
         self.shell = None
-        self.boot_seconds = None
+        self.boot_seconds = self.boot_cpu = self.start_cpu = None
 
     # -- start-up -------------------------------------------------------------------------
     def start(self, app):
@@ -203,6 +206,7 @@ class Guard:
         self.modules["builtins"] = (builtins, dict(vars(builtins)))
         self._snapshot_machinery(self.shell, self.kernel)
         return json.dumps({"ipykernel": self.boot_seconds, "start": self.start_seconds,
+                           "boot_cpu": self.boot_cpu, "start_cpu": self.start_cpu,
                            "arm": time.perf_counter() - started,
                            "modules": len(self.modules), "functions": len(self.functions), "classes": len(self.classes)})
 
@@ -449,6 +453,8 @@ class Guard:
         return not filename.startswith("/") or self._writable(filename)
 
     def _writable(self, path):
+        if any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.read_only_inside):
+            return False
         return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.writable)
 
     def _readable(self, path):
@@ -546,7 +552,9 @@ def main():
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
     guard.boot_seconds = time.perf_counter() - started
+    guard.boot_cpu = time.process_time()
     guard.start(app)
+    guard.start_cpu = time.process_time() - guard.boot_cpu
     app.start()
 
 
