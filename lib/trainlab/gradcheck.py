@@ -17,6 +17,17 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+def _centered_difference(f, x, ix, h):
+    """(f(x + h e_ix) - f(x - h e_ix)) / 2h for a scalar f, restoring x[ix] afterwards."""
+    old = x[ix]
+    x[ix] = old + h
+    fxph = f(x)
+    x[ix] = old - h
+    fxmh = f(x)
+    x[ix] = old
+    return (fxph - fxmh) / (2 * h)
+
+
 def eval_numerical_gradient(f, x, h=1e-5):
     """Gradient of a scalar function f at x: df/dx_i ≈ (f(x + h e_i) - f(x - h e_i)) / 2h.
 
@@ -31,13 +42,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
-        grad[ix] = (fxph - fxmh) / (2 * h)
+        grad[ix] = _centered_difference(f, x, ix, h)
         it.iternext()
     return grad
 
@@ -79,13 +84,7 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
     results = []
     for _ in range(num_checks):
         ix = tuple(int(rng.integers(m)) for m in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
-        numerical = (fxph - fxmh) / (2 * h)
+        numerical = _centered_difference(f, x, ix, h)
         analytic = analytic_grad[ix]
         results.append((ix, numerical, analytic, rel_error(numerical, analytic)))
     return results

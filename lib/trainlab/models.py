@@ -8,6 +8,7 @@ import numpy as np
 from trainlab import layers
 from trainlab.init import init_weights
 from trainlab.losses import softmax_loss
+from trainlab.regularization import l2_penalty
 
 
 class FullyConnectedNet:
@@ -91,8 +92,9 @@ class FullyConnectedNet:
                     (dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"],
                      grads[f"beta{i}"]) = layers.affine_norm_activation_backward(dout, caches[i])
             w = self.params[f"W{i}"]
-            loss += 0.5 * self.reg * np.sum(w * w)
-            grads[f"W{i}"] += self.reg * w
+            penalty, dpenalty = l2_penalty(w, self.reg)
+            loss += penalty
+            grads[f"W{i}"] += dpenalty
         return loss, grads
 
     def _forward(self, X, mode="test"):
