@@ -3,9 +3,12 @@
 Shared by the example-submission builder, the demo and the tests, so that all of them
 agree on the conventions of CONTRIBUTING.md.
 """
+import ast
 import importlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import nbformat
 
@@ -71,3 +74,38 @@ def mistakes(lecture):
             raise
         return {}
     return module.MISTAKES
+
+
+def defined_name(answer_source):
+    """The one top-level function or class an answer cell defines (None if not exactly one)."""
+    tree = ast.parse(strip_solution_markers(answer_source))
+    names = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    return names[0] if len(names) == 1 else None
+
+
+def snake_case(name):
+    """'ReduceOnPlateau' -> 'reduce_on_plateau' (an exercise's grade_id from the class it defines)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@lru_cache(maxsize=None)
+def library_definitions():
+    """{name: ['trainlab.module.name', ...]} of the library's public top-level functions and classes.
+
+    Read from the source files, so that nothing heavy (torch, ipywidgets) is imported.
+    """
+    import trainlab
+    found = {}
+    for folder in trainlab.__path__:
+        for path in sorted(Path(folder).glob("*.py")):
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                    found.setdefault(node.name, []).append(f"trainlab.{path.stem}.{node.name}")
+    return found
+
+
+def reference(exercise):
+    """'trainlab.module.Name' of the library's reference implementation of an exercise, or None."""
+    name = defined_name(exercise.answer_source)
+    places = library_definitions().get(name, []) if name else []
+    return places[0] if len(places) == 1 else None

@@ -8,7 +8,8 @@ import pathlib
 import matplotlib
 import pytest
 
-from autograder.exercises import exercises, mistakes, read_notebook, setup_source, strip_solution_markers
+from autograder.exercises import (defined_name, exercises, mistakes, read_notebook, reference, setup_source,
+                                  strip_solution_markers)
 
 matplotlib.use("Agg")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -47,6 +48,14 @@ def test_every_lecture_has_exercises():
 def test_solution_passes(lecture, setup, exercise, wrong_answers):
     """Does the reference solution pass its own test cell (visible and hidden tests)?"""
     run_test_cell(setup, strip_solution_markers(exercise.answer_source), exercise.test_source)
+
+
+@pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
+def test_library_reference_passes(lecture, setup, exercise, wrong_answers):
+    """Does the library's reference, used as the answer, pass the test cell (the two sources of truth agree)?"""
+    module, name = reference(exercise).rsplit(".", 1)
+    assert name == defined_name(exercise.answer_source)
+    run_test_cell(setup, f"from {module} import {name}", exercise.test_source)
 
 
 @pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
