@@ -64,16 +64,31 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
 
 
-def mistakes(lecture):
-    """Typical wrong answers of a lecture ('01_activations' -> autograder.mistakes.lecture_01); {} if none."""
-    name = f"autograder.mistakes.lecture_{lecture[:2]}"
+def _catalogue(lecture, name):
+    """A table of a lecture's catalogue module (autograder.mistakes.lecture_NN); {} if absent."""
+    module_name = f"autograder.mistakes.lecture_{lecture[:2]}"
     try:
-        module = importlib.import_module(name)
+        module = importlib.import_module(module_name)
     except ModuleNotFoundError as err:
-        if err.name != name:
+        if err.name != module_name:
             raise
         return {}
-    return module.MISTAKES
+    return getattr(module, name, {})
+
+
+def mistakes(lecture):
+    """Typical wrong answers of a lecture: {exercise: [(label, answer source), ...]}; {} if none."""
+    return _catalogue(lecture, "MISTAKES")
+
+
+def alternatives(lecture):
+    """Correct answers written differently from the reference: {exercise: [(label, answer source), ...]}."""
+    return _catalogue(lecture, "ALTERNATIVES")
+
+
+def equivalent_mutants(lecture):
+    """Generated mutants recorded as equivalent to the answer: {exercise: {mutant key: reason}}."""
+    return _catalogue(lecture, "EQUIVALENT_MUTANTS")
 
 
 def defined_name(answer_source):
@@ -109,3 +124,13 @@ def reference(exercise):
     name = defined_name(exercise.answer_source)
     places = library_definitions().get(name, []) if name else []
     return places[0] if len(places) == 1 else None
+
+
+def run_test_cell(setup, answer, test):
+    """Run the setup cell, an answer and a test cell in one fresh namespace; exceptions propagate.
+
+    What the grader counts: a test cell fails only by raising (a warning is not a failure).
+    """
+    namespace = {"__name__": "__main__"}
+    for source in (setup, answer, test):
+        exec(compile(source, "<cell>", "exec"), namespace)

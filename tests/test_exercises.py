@@ -4,12 +4,15 @@ Each test cell runs in a fresh namespace holding only the notebook's setup cell 
 answer (CONTRIBUTING.md), which is fast and needs no kernel.
 """
 import pathlib
+import warnings
 
 import matplotlib
+import numpy as np
 import pytest
 
-from autograder.exercises import (defined_name, exercises, mistakes, read_notebook, reference, setup_source,
-                                  strip_solution_markers)
+from autograder.exercises import (alternatives, defined_name, equivalent_mutants, exercises, mistakes, read_notebook,
+                                  reference, run_test_cell, setup_source, strip_solution_markers)
+from autograder.mutants import mutants, survives
 
 matplotlib.use("Agg")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -28,13 +31,6 @@ def _cases():
 
 CASES = list(_cases())
 NOT_A_MISTAKE = (NameError, SyntaxError, NotImplementedError, ImportError)
-
-
-def run_test_cell(setup, answer, test):
-    """Run setup, answer and test cell in one namespace; exceptions propagate."""
-    namespace = {"__name__": "__main__"}
-    for source in (setup, answer, test):
-        exec(compile(source, "<cell>", "exec"), namespace)
 
 
 def test_every_lecture_has_exercises():
@@ -75,3 +71,38 @@ def test_typical_mistakes_fail(lecture, setup, exercise, wrong_answers):
         except Exception:
             continue
         pytest.fail(f"{exercise.name}: mistake {label!r} passes the tests")
+
+
+def _held_to_the_standard(lecture):
+    """Lectures whose catalogue has alternatives are checked against the full test standard (CONTRIBUTING.md)."""
+    if not alternatives(lecture):
+        pytest.skip(f"{lecture} is not yet held to the test standard: its catalogue has no ALTERNATIVES")
+
+
+@pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
+def test_alternative_answers_pass(lecture, setup, exercise, wrong_answers):
+    """Does every correct answer written differently from the reference pass (warnings allowed, as in grading)?"""
+    _held_to_the_standard(lecture)
+    answers = alternatives(lecture).get(exercise.name, [])
+    assert answers, f"{exercise.name}: list at least one alternative correct answer in ALTERNATIVES"
+    for label, source in answers:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")  # a warning is printed, never raised: it is not a failure
+            try:
+                run_test_cell(setup, source, exercise.test_source)
+            except Exception as err:
+                pytest.fail(f"{exercise.name}: the correct alternative {label!r} fails: {type(err).__name__}: {err}")
+
+
+@pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
+def test_generated_mutants_are_killed_or_recorded(lecture, setup, exercise, wrong_answers):
+    """Does every generated mutant of the answer fail the test cell, unless recorded as equivalent with a reason?"""
+    _held_to_the_standard(lecture)
+    recorded = equivalent_mutants(lecture).get(exercise.name, {})
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        alive = {m.key for m in mutants(exercise.answer_source) if survives(run_test_cell, setup, m, exercise.test_source)}
+    assert not alive - set(recorded), (f"{exercise.name}: mutants survive the tests: {sorted(alive - set(recorded))}; "
+                                       "kill each with a better test, or record it in EQUIVALENT_MUTANTS with a reason")
+    assert not set(recorded) - alive, f"{exercise.name}: EQUIVALENT_MUTANTS lists mutants that are killed or gone: " \
+                                      f"{sorted(set(recorded) - alive)}"
