@@ -484,6 +484,36 @@ def _safe_scale(scale, eps=1e-8):
     return np.where(np.abs(scale) < eps, 1.0, scale)
 
 
+def _fit(method, X, axes=0):
+    """The training statistics a method needs, over ``axes`` (PCA methods: of X flattened to (N, D))."""
+    if method in ("pca", "whiten"):
+        mean, eigvals, eigvecs = pca_basis(X.reshape(len(X), -1))
+        return {"mean": mean, "eigvals": eigvals, "eigvecs": eigvecs}
+    # all four for every elementwise method: Preprocessor.stats has always held them
+    return {"mean": X.mean(axis=axes), "std": _safe_scale(X.std(axis=axes)),
+            "min": X.min(axis=axes), "max": X.max(axis=axes)}
+
+
+def _apply(method, X, stats, num_components=None, eps=1e-5):
+    """Each preprocessing formula, written once: X transformed with fitted statistics."""
+    if method == "center":
+        return X - stats["mean"]
+    if method == "standardize":
+        return (X - stats["mean"]) / stats["std"]
+    if method == "minmax":
+        return 2 * (X - stats["min"]) / _safe_scale(stats["max"] - stats["min"]) - 1
+    centered = X.reshape(len(X), -1) - stats["mean"]
+    if method == "pca":
+        return centered @ stats["eigvecs"][:, :num_components]
+    return centered @ stats["eigvecs"] / np.sqrt(stats["eigvals"] + eps)  # whiten
+
+
+def _fit_apply(method, X_train, X_other, **kwargs):
+    """Fit on X_train, transform both: the (X_train, X_other) form of the functions below."""
+    stats = _fit(method, X_train)
+    return _apply(method, X_train, stats, **kwargs), _apply(method, X_other, stats, **kwargs)
+
+
 def zero_center(X_train, X_other):
     """Subtract the per-feature training mean from both sets (for images: the mean image).
 
@@ -493,8 +523,7 @@ def zero_center(X_train, X_other):
     Returns:
         X_train - mean, X_other - mean, with mean = X_train.mean(axis=0).
     """
-    mean = X_train.mean(axis=0)
-    return X_train - mean, X_other - mean
+    return _fit_apply("center", X_train, X_other)
 
 
 def standardize(X_train, X_other):
@@ -509,8 +538,7 @@ def standardize(X_train, X_other):
     Returns:
         (X_train - mean) / std, (X_other - mean) / std; mean and std over axis 0.
     """
-    mean, std = X_train.mean(axis=0), _safe_scale(X_train.std(axis=0))
-    return (X_train - mean) / std, (X_other - mean) / std
+    return _fit_apply("standardize", X_train, X_other)
 
 
 def minmax_scale(X_train, X_other):
@@ -525,9 +553,7 @@ def minmax_scale(X_train, X_other):
     Returns:
         2 (X - min) / (max - min) - 1 for X_train and X_other; min, max over axis 0.
     """
-    low = X_train.min(axis=0)
-    span = _safe_scale(X_train.max(axis=0) - low)
-    return 2 * (X_train - low) / span - 1, 2 * (X_other - low) / span - 1
+    return _fit_apply("minmax", X_train, X_other)
 
 
 def pca_basis(X_train):
@@ -559,9 +585,7 @@ def pca_reduce(X_train, X_other, k):
         (N, k) and (M, k): (X - train mean) @ U[:, :k], columns in order of decreasing
         training variance.
     """
-    mean, _, eigvecs = pca_basis(X_train)
-    top = eigvecs[:, :k]
-    return (X_train - mean) @ top, (X_other - mean) @ top
+    return _fit_apply("pca", X_train, X_other, num_components=k)
 
 
 def whiten(X_train, X_other, eps=1e-5):
@@ -578,9 +602,7 @@ def whiten(X_train, X_other, eps=1e-5):
         (N, D) and (M, D): (X - train mean) @ U / sqrt(S + eps), columns in order of
         decreasing training variance (each up to its sign).
     """
-    mean, eigvals, eigvecs = pca_basis(X_train)
-    scale = np.sqrt(eigvals + eps)
-    return (X_train - mean) @ eigvecs / scale, (X_other - mean) @ eigvecs / scale
+    return _fit_apply("whiten", X_train, X_other, eps=eps)
 
 
 class Preprocessor:
@@ -616,14 +638,9 @@ class Preprocessor:
     def fit(self, X):
         """Compute the statistics of X (the training data) and keep them. Returns self."""
         X = np.asarray(X, dtype=float)
-        if self.method in ("pca", "whiten"):
-            mean, eigvals, eigvecs = pca_basis(X.reshape(len(X), -1))
-            self.stats = {"mean": mean, "eigvals": eigvals, "eigvecs": eigvecs}
-            return self
         # per channel: reduce over every axis but the last; else over the samples only
         axes = tuple(range(X.ndim - 1)) if self.per_channel else 0
-        self.stats = {"mean": X.mean(axis=axes), "std": _safe_scale(X.std(axis=axes)),
-                      "min": X.min(axis=axes), "max": X.max(axis=axes)}
+        self.stats = _fit(self.method, X, axes)
         return self
 
     def transform(self, X):
@@ -634,18 +651,7 @@ class Preprocessor:
         """
         if self.stats is None:
             raise RuntimeError("Preprocessor is not fitted: call fit(X_train) first")
-        X = np.asarray(X, dtype=float)
-        s = self.stats
-        if self.method == "center":
-            return X - s["mean"]
-        if self.method == "standardize":
-            return (X - s["mean"]) / s["std"]
-        if self.method == "minmax":
-            return 2 * (X - s["min"]) / _safe_scale(s["max"] - s["min"]) - 1
-        centered = X.reshape(len(X), -1) - s["mean"]
-        if self.method == "pca":
-            return centered @ s["eigvecs"][:, :self.num_components]
-        return centered @ s["eigvecs"] / np.sqrt(s["eigvals"] + self.eps)
+        return _apply(self.method, np.asarray(X, dtype=float), self.stats, self.num_components, self.eps)
 
     def fit_transform(self, X):
         """fit(X), then transform(X): for the training data only."""

@@ -98,5 +98,15 @@ def activation_statistics(dims, scheme, activation="tanh", X=None, rng=None, num
         means: (L,) mean of each layer's activations (over samples and units).
         stds: (L,) their standard deviation.
     """
-    outputs = deep_activations(dims, scheme, activation, X, rng, num_samples)
+    return layer_statistics(deep_activations(dims, scheme, activation, X, rng, num_samples))
+
+
+def layer_statistics(outputs):
+    """Mean and std of each array in a list (one per layer), over all its values.
+
+    Args:
+        outputs: list of L arrays, e.g. each layer's activations (N, H_l).
+    Returns:
+        means: (L,); stds: (L,).
+    """
     return np.array([h.mean() for h in outputs]), np.array([h.std() for h in outputs])

@@ -72,6 +72,12 @@ class FullyConnectedNet:
         """Predicted labels (N,)."""
         return self.scores(X).argmax(axis=1)
 
+    def hidden_activations(self, X):
+        """Output of every hidden layer (after its activation) in test mode: list of (N, H_l), layer 1 first."""
+        _, caches = self._forward(X)
+        # the input of affine layer i + 1 is the output of hidden layer i
+        return [caches[i][0] if i == self.num_layers else caches[i][0][0] for i in range(2, self.num_layers + 1)]
+
     def loss(self, X, y=None):
         """Scores (N, C) when y is None, else (loss, grads) with grads keyed like params."""
         scores, caches = self._forward(X, mode="test" if y is None else "train")

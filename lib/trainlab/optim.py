@@ -281,7 +281,29 @@ def saddle(w):
     return x * x + y ** 4 / 4 - y * y / 2, np.array([2 * x, y ** 3 - y])
 
 
-SURFACES = {"ravine": ravine, "saddle": saddle}
+class Surface:
+    """A registry entry: a 2-D loss surface (call the entry like its function, ``f_grad(w) ->
+    (loss, grad)``) and how to look at it: start point ``w0`` and the plotted region ``xlim``,
+    ``ylim`` (also readable as ``entry["w0"]`` etc., the form the lecture-05 plots use)."""
+
+    def __init__(self, f_grad, w0, xlim, ylim):
+        self.f_grad, self.w0, self.xlim, self.ylim = f_grad, w0, xlim, ylim
+        self.__name__, self.__doc__ = f_grad.__name__, f_grad.__doc__
+
+    def __call__(self, w):
+        return self.f_grad(w)
+
+    def __getitem__(self, key):
+        if key not in ("w0", "xlim", "ylim"):
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+# One entry per surface: the function and its view.
+SURFACES = {
+    "ravine": Surface(ravine, w0=(-9.0, 1.5), xlim=(-10.0, 2.0), ylim=(-2.0, 2.0)),
+    "saddle": Surface(saddle, w0=(1.0, 1e-3), xlim=(-1.2, 1.2), ylim=(-0.4, 1.4)),
+}
 
 
 def optimize_path(rule, f_grad, w0, config=None, num_steps=100):

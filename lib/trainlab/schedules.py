@@ -11,10 +11,12 @@ and the learning-rate range test (``lr_range_test``, ``suggest_lr``).
 """
 import copy
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
-from trainlab import optim
+from trainlab.regularization import ema_smooth  # the bias-corrected EMA, also for loss curves
+from trainlab.solver import Solver
 
 
 def step_decay(t, lr0, step_size, gamma=0.1):
@@ -189,37 +191,34 @@ def lr_range_test(model, X, y, lr_start=1e-5, lr_end=10.0, num_iters=100, batch_
         lrs, losses: 1-D arrays of the same length (<= num_iters), the rate used at each
         minibatch and the loss measured on that minibatch before the update.
     """
-    rule = optim.RULES[update_rule] if isinstance(update_rule, str) else update_rule
     saved = copy.deepcopy(model.params)
-    configs = {name: dict(optim_config or {}) for name in model.params}
     factor = (lr_end / lr_start) ** (1 / max(num_iters - 1, 1))
-    rng = np.random.default_rng(seed)
-    lrs, losses = [], []
+    # the course's one training loop: one epoch of num_iters random minibatches, a new rate
+    # before each (lr_iter), no accuracies, stopped by _Diverge after the first bad loss
+    solver = Solver(model, {"X_train": X, "y_train": y}, update_rule=update_rule,
+                    optim_config=dict(optim_config or {}), lr_schedule=lambda i: lr_start * factor ** i,
+                    num_epochs=1, iterations_per_epoch=num_iters, batch_size=batch_size, evaluate=False,
+                    keep_best=False, explode_factor=None, update_ratio_every=0, callbacks=[_Diverge(diverge)],
+                    seed=seed, progress=False)
     try:
-        for i in range(num_iters):
-            lr = lr_start * factor ** i  # one new rate per minibatch, not per epoch
-            idx = rng.choice(X.shape[0], batch_size)
-            with np.errstate(all="ignore"):
-                loss, grads = model.loss(X[idx], y[idx])
-            lrs.append(lr)
-            losses.append(float(loss))
-            if not np.isfinite(loss) or loss > diverge * min(losses):
-                break
-            for name, w in model.params.items():
-                configs[name]["lr"] = lr
-                model.params[name], configs[name] = rule(w, grads[name], configs[name])
+        with np.errstate(all="ignore"):
+            history = solver.train()
     finally:
         model.params = saved
-    return np.array(lrs), np.array(losses)
+    return np.array(history["lr_iter"]), np.array(history["loss"])
 
 
-def smooth_losses(losses, beta=0.9):
-    """Exponential moving average of the losses, bias-corrected as in Adam."""
-    avg, out = 0.0, []
-    for i, loss in enumerate(losses, start=1):
-        avg = beta * avg + (1 - beta) * loss
-        out.append(avg / (1 - beta ** i))
-    return np.array(out)
+class _Diverge:
+    """Callback of lr_range_test: stop once the loss is not finite or above factor * the lowest loss seen."""
+
+    def __init__(self, factor):
+        self.factor, self.lowest = factor, math.inf
+
+    def on_step_end(self, solver, grads):
+        loss = solver.history["loss"][-1]
+        self.lowest = min(self.lowest, loss)
+        if not np.isfinite(loss) or loss > self.factor * self.lowest:
+            solver.stop = True
 
 
 def suggest_lr(lrs, losses, beta=0.9, skip_start=5):
@@ -233,13 +232,46 @@ def suggest_lr(lrs, losses, beta=0.9, skip_start=5):
     Returns:
         float: lrs[i], i >= skip_start, at the most negative slope d smoothed / d log10(lr).
     """
-    smoothed = smooth_losses(losses, beta)[skip_start:]
+    smoothed = ema_smooth(losses, beta)[skip_start:]
     slopes = np.gradient(smoothed, np.log10(lrs[skip_start:]))
     return float(lrs[skip_start + int(np.argmin(slopes))])
 
 
-SCHEDULES = {"step_decay": step_decay, "exponential_decay": exponential_decay,
-             "inverse_time_decay": inverse_time_decay, "linear_decay": linear_decay,
-             "inverse_sqrt": inverse_sqrt, "cosine_annealing": cosine_annealing,
-             "cosine_with_restarts": cosine_with_restarts, "linear_warmup": linear_warmup,
-             "cyclical": cyclical, "one_cycle": one_cycle}
+class Schedule:
+    """A registry entry: a schedule function (call the entry like the function) and how the
+    schedule explorer's knobs map to its arguments.
+
+    Args:
+        fn: ``fn(t, lr0, ...) -> lr``.
+        knobs: function of the explorer's knobs (a namespace with lr0, num_steps, period,
+            decay, t_mult) -> dict of fn's other arguments; a key "lr0" replaces the rate passed.
+    """
+
+    def __init__(self, fn, knobs):
+        self.fn, self.knobs = fn, knobs
+        self.__name__, self.__doc__ = fn.__name__, fn.__doc__
+
+    def __call__(self, t, lr0, *args, **kwargs):
+        return self.fn(t, lr0, *args, **kwargs)
+
+    def explorer_args(self, lr0, num_steps, period, decay, t_mult=1):
+        """(lr0, kwargs) of fn for the explorer's knob values (see trainlab.widgets.schedule_rates)."""
+        kwargs = self.knobs(SimpleNamespace(lr0=lr0, num_steps=num_steps, period=period, decay=decay, t_mult=t_mult))
+        return kwargs.pop("lr0", lr0), kwargs
+
+
+# One entry per schedule. Knobs: period is step_size / SGDR's first cycle T0 / warmup steps / half a
+# cycle; decay in (0, 1) is the rate after one period as a fraction of lr0 (step, exponential, 1/t)
+# and the low end of the cyclical rate; num_steps is the horizon of linear, cosine and 1cycle.
+SCHEDULES = {
+    "step_decay": Schedule(step_decay, lambda k: dict(step_size=k.period, gamma=k.decay)),
+    "exponential_decay": Schedule(exponential_decay, lambda k: dict(k=-np.log(k.decay) / k.period)),
+    "inverse_time_decay": Schedule(inverse_time_decay, lambda k: dict(k=(1 / k.decay - 1) / k.period)),
+    "linear_decay": Schedule(linear_decay, lambda k: dict(T=k.num_steps)),
+    "inverse_sqrt": Schedule(inverse_sqrt, lambda k: dict()),
+    "cosine_annealing": Schedule(cosine_annealing, lambda k: dict(T=k.num_steps)),
+    "cosine_with_restarts": Schedule(cosine_with_restarts, lambda k: dict(T0=k.period, T_mult=k.t_mult)),
+    "linear_warmup": Schedule(linear_warmup, lambda k: dict(warmup_steps=k.period)),
+    "cyclical": Schedule(cyclical, lambda k: dict(lr0=k.lr0 * k.decay, max_lr=k.lr0, step_size=k.period)),
+    "one_cycle": Schedule(one_cycle, lambda k: dict(total_steps=k.num_steps)),
+}

@@ -2,6 +2,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+from trainlab import optim as _optim
+
 
 def plot_history(history, title=None, smooth=20):
     """Loss per iteration (raw and smoothed, linear and log scale) and accuracy per epoch.
@@ -125,8 +127,6 @@ def plot_lr_range_test(lrs, losses, suggested=None, smoothed=None, ax=None):
     return ax
 
 
-# Region drawn and start point of each 2-D surface of trainlab.optim.SURFACES.
-SURFACE_VIEWS = {
-    "ravine": {"w0": (-9.0, 1.5), "xlim": (-10.0, 2.0), "ylim": (-2.0, 2.0)},
-    "saddle": {"w0": (1.0, 1e-3), "xlim": (-1.2, 1.2), "ylim": (-0.4, 1.4)},
-}
+# Start point and region drawn of each 2-D surface: the entries of trainlab.optim.SURFACES
+# themselves (one registry; view["w0"], view["xlim"], view["ylim"] read them).
+SURFACE_VIEWS = _optim.SURFACES

@@ -62,7 +62,7 @@ def draw_optimizer_paths(surface, rule, lr, momentum, num_steps, fig=None):
     Returns:
         state: dict with "path" (num_steps + 1, 2), "losses", "sgd_path", "figure".
     """
-    f_grad, view = optim.SURFACES[surface], viz.SURFACE_VIEWS[surface]
+    f_grad = view = optim.SURFACES[surface]  # one entry: the function and its view
     with np.errstate(all="ignore"):  # a too-large lr may diverge: that is part of the lesson
         path, losses = optim.optimize_path(rule, f_grad, view["w0"], _rule_config(rule, lr, momentum), num_steps)
         sgd_path, _ = optim.optimize_path("sgd", f_grad, view["w0"], {"lr": lr}, num_steps)
@@ -130,20 +130,8 @@ def schedule_rates(name, lr0, num_steps, period, decay, t_mult=1):
     Returns:
         rates: (num_steps,); call: the call that produced them, as text.
     """
-    args = {
-        "step_decay": dict(step_size=period, gamma=decay),
-        "exponential_decay": dict(k=-np.log(decay) / period),
-        "inverse_time_decay": dict(k=(1 / decay - 1) / period),
-        "linear_decay": dict(T=num_steps),
-        "inverse_sqrt": dict(),
-        "cosine_annealing": dict(T=num_steps),
-        "cosine_with_restarts": dict(T0=period, T_mult=t_mult),
-        "linear_warmup": dict(warmup_steps=period),
-        "cyclical": dict(max_lr=lr0, step_size=period),
-        "one_cycle": dict(total_steps=num_steps),
-    }[name]
-    base = lr0 * decay if name == "cyclical" else lr0
     schedule = schedules.SCHEDULES[name]
+    base, args = schedule.explorer_args(lr0, num_steps, period, decay, t_mult)
     rates = np.array([schedule(t, base, **args) for t in range(num_steps)])
     shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in args.items())
     return rates, f"{name}(t, lr0={base:.3g}{', ' if shown else ''}{shown})"
