@@ -21,6 +21,24 @@ def sigmoid_forward(x):
     out = 1 / (1 + np.exp(x))
     return out, out
 '''),
+        ("clips x to [-50, 50] before exp: wrong tiny values for x < -50", '''
+def sigmoid_forward(x):
+    out = 1 / (1 + np.exp(-np.clip(x, -50, 50)))
+    return out, out
+'''),
+        ("writes the result into x (out = x)", '''
+def sigmoid_forward(x):
+    out = x
+    e = np.exp(-np.abs(x))
+    out[...] = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return out, out
+'''),
+        ("1 - exp(-x) / (1 + exp(-x)): nan for very negative x", '''
+def sigmoid_forward(x):
+    e = np.exp(-x)
+    out = 1 - e / (1 + e)
+    return out, out
+'''),
     ],
     "sigmoid_backward": [
         ("ignores dout", '''
@@ -38,6 +56,12 @@ def sigmoid_backward(dout, cache):
     x = cache
     s = 1 / (1 + np.exp(-x))
     return dout * s * (1 - s)
+'''),
+        ("computes s * (1 - s) in place into the cache", '''
+def sigmoid_backward(dout, cache):
+    s = cache
+    s *= 1 - s
+    return dout * s
 '''),
     ],
     "tanh_forward": [
@@ -73,6 +97,12 @@ def tanh_backward(dout, cache):
     t = cache
     return dout * (1 - t)
 '''),
+        ("squares the cached output in place", '''
+def tanh_backward(dout, cache):
+    t = cache
+    t **= 2
+    return dout * (1 - t)
+'''),
     ],
     "relu_forward": [
         ("np.max (a reduction over axis 0) instead of np.maximum", '''
@@ -87,6 +117,10 @@ def relu_forward(x):
         ("np.maximum(x, 0.01 * x): a leaky ReLU", '''
 def relu_forward(x):
     return np.maximum(x, 0.01 * x), x
+'''),
+        ("boolean indexing x[x > 0]: drops the negative entries instead of zeroing them", '''
+def relu_forward(x):
+    return x[x > 0], x
 '''),
     ],
     "relu_backward": [
@@ -111,6 +145,17 @@ def relu_backward(dout, cache):
     x = cache
     return dout * (x >= 0)
 '''),
+        ("turns the cached x into the 0/1 mask in place", '''
+def relu_backward(dout, cache):
+    x = cache
+    x[...] = x > 0
+    return dout * x
+'''),
+        ("masks by the sign of dout instead of x", '''
+def relu_backward(dout, cache):
+    x = cache
+    return dout * (dout > 0)
+'''),
     ],
     "leaky_relu_forward": [
         ("alpha applied on the positive side", '''
@@ -127,6 +172,21 @@ def leaky_relu_forward(x, alpha=0.01):
 def leaky_relu_forward(x, alpha=0.01):
     out = np.maximum(x, 0)
     return out, (x, alpha)
+'''),
+        ("np.maximum(x, alpha * x): right only for alpha <= 1", '''
+def leaky_relu_forward(x, alpha=0.01):
+    out = np.maximum(x, alpha * x)
+    return out, (x, alpha)
+'''),
+        ("default alpha 0.1 instead of 0.01", '''
+def leaky_relu_forward(x, alpha=0.1):
+    out = np.where(x > 0, x, alpha * x)
+    return out, (x, alpha)
+'''),
+        ("scales the negative entries of x in place", '''
+def leaky_relu_forward(x, alpha=0.01):
+    x[x < 0] *= alpha
+    return x, (x, alpha)
 '''),
     ],
     "leaky_relu_backward": [
@@ -150,6 +210,17 @@ def leaky_relu_backward(dout, cache):
     x, alpha = cache
     return np.where(x > 0, 1.0, alpha)
 '''),
+        ("slope 1 at x = 0 (x >= 0): the kink convention is alpha", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x >= 0, 1.0, alpha)
+'''),
+        ("scales dout in place", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    dout[x <= 0] *= alpha
+    return dout
+'''),
     ],
     "elu_forward": [
         ("branches swapped: alpha * (e^x - 1) for x > 0", '''
@@ -172,6 +243,17 @@ def elu_forward(x, alpha=1.0):
     out = x * (x > 0) + alpha * (np.exp(x) - 1) * (x <= 0)
     return out, (x, alpha)
 '''),
+        ("default alpha 0.01 (the leaky ReLU's)", '''
+def elu_forward(x, alpha=0.01):
+    out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    return out, (x, alpha)
+'''),
+        ("writes the negative side into x in place", '''
+def elu_forward(x, alpha=1.0):
+    neg = x <= 0
+    x[neg] = alpha * np.expm1(x[neg])
+    return x, (x, alpha)
+'''),
     ],
     "elu_backward": [
         ("forgets alpha on the negative side: e^x", '''
@@ -188,6 +270,16 @@ def elu_backward(dout, cache):
 def elu_backward(dout, cache):
     x, alpha = cache
     return np.where(x > 0, 1.0, alpha * np.exp(x))
+'''),
+        ("slope 1 at x = 0 (x >= 0): the kink convention is alpha", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x >= 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
+'''),
+        ("multiplies the masks: inf * 0 = nan for large x", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return dout * ((x > 0) + alpha * np.exp(x) * (x <= 0))
 '''),
     ],
     "maxout_forward": [
@@ -210,6 +302,16 @@ def maxout_forward(x, w, b):
 def maxout_forward(x, w, b):
     pieces = np.stack([x @ w[k] + b[k] for k in range(w.shape[0])])
     return pieces.sum(axis=0), (x, w, b, pieces.argmax(axis=0))
+'''),
+        ("max over the batch axis 1 instead of the pieces", '''
+def maxout_forward(x, w, b):
+    pieces = np.stack([x @ w[k] + b[k] for k in range(w.shape[0])])
+    return pieces.max(axis=1), (x, w, b, pieces.argmax(axis=0))
+'''),
+        ("uses only the first two pieces", '''
+def maxout_forward(x, w, b):
+    pieces = np.stack([x @ w[0] + b[0], x @ w[-1] + b[-1]])
+    return pieces.max(axis=0), (x, w, b, pieces.argmax(axis=0))
 '''),
     ],
     "maxout_backward": [
@@ -253,5 +355,261 @@ def maxout_backward(dout, cache):
         db[k] = dout.sum(axis=0)
     return dx, dw, db
 '''),
+        ("ties: every piece equal to the max gets the whole gradient", '''
+def maxout_backward(dout, cache):
+    x, w, b, argmax = cache
+    pieces = np.stack([x @ w[k] + b[k] for k in range(w.shape[0])])
+    won = pieces == pieces.max(axis=0)
+    dx, dw, db = np.zeros(x.shape), np.zeros(w.shape), np.zeros(b.shape)
+    for k in range(w.shape[0]):
+        dpiece = dout * won[k]
+        dx += dpiece @ w[k].T
+        dw[k] = x.T @ dpiece
+        db[k] = dpiece.sum(axis=0)
+    return dx, dw, db
+'''),
+        ("db sums over the units (axis 1) instead of the batch", '''
+def maxout_backward(dout, cache):
+    x, w, b, argmax = cache
+    dx, dw, db = np.zeros(x.shape), np.zeros(w.shape), np.zeros(b.shape)
+    for k in range(w.shape[0]):
+        dpiece = dout * (argmax == k)
+        dx += dpiece @ w[k].T
+        dw[k] = x.T @ dpiece
+        db[k] = dpiece.sum(axis=1)
+    return dx, dw, db
+'''),
     ],
+}
+
+
+# Correct answers written differently from the reference: each must pass (warnings allowed). The backward
+# ones read the library's caches, as the mistakes above do.
+ALTERNATIVES = {
+    "sigmoid_forward": [
+        ("scipy.special.expit", '''
+def sigmoid_forward(x):
+    from scipy.special import expit
+    out = expit(x)
+    return out, out
+'''),
+        ("boolean masks on a new array, each branch computed only where it is selected", '''
+def sigmoid_forward(x):
+    out = np.zeros(x.shape)
+    pos = x >= 0
+    out[pos] = 1 / (1 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1 + ex)
+    return out, out
+'''),
+        ("the naive 1 / (1 + exp(-x)): exp overflows to inf (a warning), the value is still 0", '''
+def sigmoid_forward(x):
+    out = 1 / (1 + np.exp(-x))
+    return out, out
+'''),
+        ("exp(-logaddexp(0, -x))", '''
+def sigmoid_forward(x):
+    out = np.exp(-np.logaddexp(0, -x))
+    return out, out
+'''),
+    ],
+    "sigmoid_backward": [
+        ("the local gradient first, then the product", '''
+def sigmoid_backward(dout, cache):
+    s = cache
+    local = s * (1 - s)
+    return local * dout
+'''),
+        ("s - s**2 (cancels near s = 1, within the tolerance)", '''
+def sigmoid_backward(dout, cache):
+    s = cache
+    return dout * (s - s**2)
+'''),
+    ],
+    "tanh_forward": [
+        ("from exp(-2|x|), sign restored", '''
+def tanh_forward(x):
+    e = np.exp(-2 * np.abs(x))
+    out = np.sign(x) * (1 - e) / (1 + e)
+    return out, out
+'''),
+        ("2 * sigmoid(2x) - 1 with a stable sigmoid", '''
+def tanh_forward(x):
+    from scipy.special import expit
+    out = 2 * expit(2 * x) - 1
+    return out, out
+'''),
+    ],
+    "tanh_backward": [
+        ("(1 - t)(1 + t)", '''
+def tanh_backward(dout, cache):
+    t = cache
+    return dout * (1 - t) * (1 + t)
+'''),
+        ("dout - dout * t * t", '''
+def tanh_backward(dout, cache):
+    t = cache
+    return dout - dout * t * t
+'''),
+    ],
+    "relu_forward": [
+        ("multiplication by the mask", '''
+def relu_forward(x):
+    return x * (x > 0), x
+'''),
+        ("a copy with the negative entries set to 0", '''
+def relu_forward(x):
+    out = x.copy()
+    out[out < 0] = 0
+    return out, x
+'''),
+        ("np.clip", '''
+def relu_forward(x):
+    return np.clip(x, 0, None), x
+'''),
+        ("(x + |x|) / 2", '''
+def relu_forward(x):
+    return (x + np.abs(x)) / 2, x
+'''),
+    ],
+    "relu_backward": [
+        ("np.where", '''
+def relu_backward(dout, cache):
+    x = cache
+    return np.where(x > 0, dout, 0.0)
+'''),
+        ("a copy of dout with the inactive entries zeroed", '''
+def relu_backward(dout, cache):
+    x = cache
+    dx = np.array(dout, dtype=float)
+    dx[x <= 0] = 0
+    return dx
+'''),
+    ],
+    "leaky_relu_forward": [
+        ("max(x, 0) + alpha * min(x, 0)", '''
+def leaky_relu_forward(x, alpha=0.01):
+    out = np.maximum(x, 0) + alpha * np.minimum(x, 0)
+    return out, (x, alpha)
+'''),
+        ("x times a slope array", '''
+def leaky_relu_forward(x, alpha=0.01):
+    slope = np.where(x > 0, 1.0, alpha)
+    return x * slope, (x, alpha)
+'''),
+        ("a copy with the non-positive entries scaled", '''
+def leaky_relu_forward(x, alpha=0.01):
+    out = x.astype(float)
+    out[x <= 0] *= alpha
+    return out, (x, alpha)
+'''),
+    ],
+    "leaky_relu_backward": [
+        ("np.where on dout", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    return np.where(x > 0, dout, alpha * dout)
+'''),
+        ("a copy of dout with the non-positive side scaled", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    dx = dout.copy()
+    dx[x <= 0] *= alpha
+    return dx
+'''),
+    ],
+    "elu_forward": [
+        ("np.where with alpha * (exp(x) - 1): overflow warnings in the unused branch", '''
+def elu_forward(x, alpha=1.0):
+    out = np.where(x > 0, x, alpha * (np.exp(x) - 1))
+    return out, (x, alpha)
+'''),
+        ("a copy with expm1 where x <= 0", '''
+def elu_forward(x, alpha=1.0):
+    out = x.astype(float)
+    neg = x <= 0
+    out[neg] = alpha * np.expm1(x[neg])
+    return out, (x, alpha)
+'''),
+    ],
+    "elu_backward": [
+        ("np.where on dout with exp(x): overflow warnings in the unused branch", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return np.where(x > 0, dout, dout * alpha * np.exp(x))
+'''),
+        ("the ELU output plus alpha on the negative side", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    out = alpha * np.expm1(np.minimum(x, 0))
+    return dout * np.where(x > 0, 1.0, out + alpha)
+'''),
+    ],
+    "maxout_forward": [
+        ("einsum and take_along_axis", '''
+def maxout_forward(x, w, b):
+    pieces = np.einsum("nd,kdm->knm", x, w) + b[:, None, :]
+    winner = np.argmax(pieces, axis=0)
+    out = np.take_along_axis(pieces, winner[None], axis=0)[0]
+    return out, (x, w, b, winner)
+'''),
+        ("a running np.maximum over the pieces", '''
+def maxout_forward(x, w, b):
+    out = x @ w[0] + b[0]
+    winner = np.zeros(out.shape, dtype=int)
+    for k in range(1, w.shape[0]):
+        piece = x @ w[k] + b[k]
+        winner[piece > out] = k
+        out = np.maximum(out, piece)
+    return out, (x, w, b, winner)
+'''),
+    ],
+    "maxout_backward": [
+        ("batched matmul on a one-hot mask", '''
+def maxout_backward(dout, cache):
+    x, w, b, winner = cache
+    onehot = np.moveaxis(np.eye(w.shape[0])[winner], -1, 0)  # (K, N, M)
+    dpieces = onehot * dout
+    dx = (dpieces @ np.swapaxes(w, 1, 2)).sum(axis=0)
+    dw = x.T @ dpieces
+    db = dpieces.sum(axis=1)
+    return dx, dw, db
+'''),
+        ("a loop over samples and units, adding to the winning piece", '''
+def maxout_backward(dout, cache):
+    x, w, b, winner = cache
+    dx, dw, db = np.zeros(x.shape), np.zeros(w.shape), np.zeros(b.shape)
+    N, M = dout.shape
+    for n in range(N):
+        for m in range(M):
+            k = winner[n, m]
+            dx[n] += dout[n, m] * w[k, :, m]
+            dw[k, :, m] += dout[n, m] * x[n]
+            db[k, m] += dout[n, m]
+    return dx, dw, db
+'''),
+    ],
+}
+
+# Generated mutants (autograder/mutants.py) that no test can tell from the reference: {exercise: {key: reason}}.
+EQUIVALENT_MUTANTS = {
+    "sigmoid_forward": {
+        "line 15: >= -> >": "at x = 0 both branches give exactly 1 / (1 + 1) = 0.5",
+    },
+    "leaky_relu_forward": {
+        "line 12: > -> >=": "at x = 0 both branches give 0 (x and alpha * x)",
+    },
+    "elu_forward": {
+        "line 13: > -> >=": "at x = 0 both branches give 0 (x and alpha * expm1(0))",
+        "line 12: 0 -> 1": "np.minimum(x, 1) only changes the unselected branch for x > 0, and exp(1) cannot overflow",
+    },
+    "elu_backward": {
+        "line 12: 0 -> 1 (#2)": "np.minimum(x, 1) only changes the unselected branch for x > 0, and exp(1) cannot overflow",
+    },
+    "maxout_forward": {
+        "line 13: .argmax -> .argmin": "changes only the cache, whose content the docstring leaves to the student; "
+                                       "a wrong winner fails maxout_backward's test, which takes the student's forward",
+        "line 13: axis=0 -> axis=1": "changes only the cache (the student's choice); a wrong winner fails maxout_backward's test",
+        "line 13: 0 -> 1": "the same change as axis=0 -> axis=1 (the axis constant): only the cache",
+    },
 }

@@ -76,9 +76,8 @@ def arrays(draw, shape, dtypes=FLOAT_DTYPES, low=-1.0, high=1.0, scales=True, ti
     """
     shape = draw(shape) if isinstance(shape, st.SearchStrategy) else tuple(shape)
     dtype = np.dtype(draw(st.sampled_from(dtypes)))
-    rows = shape[0] if shape else 1
     stride = 2 if views and shape and draw(st.booleans()) else 1
-    full = (rows * stride,) + tuple(shape[1:])
+    full = (shape[0] * stride,) + tuple(shape[1:]) if shape else ()
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         lo, hi = max(int(np.floor(low)), info.min), min(int(np.ceil(high)), info.max)
