@@ -2,6 +2,8 @@
 
 MISTAKES[exercise] lists (label, answer cell source) pairs; each must fail that
 exercise's test cell (tests/test_exercises.py). The first is the demo's "mistakes" answer.
+ALTERNATIVES lists correct answers written differently from the reference (each must pass);
+EQUIVALENT_MUTANTS records the generated mutants no test can tell from the answer, with a reason.
 The dropout_backward mistakes read the library's cache (dropout_param, mask with 0 or 1/p).
 """
 
@@ -19,6 +21,16 @@ def l2_penalty(w, reg):
 def l2_penalty(w, reg):
     return 0.5 * reg * float(np.sum(w * w)), 0.5 * reg * w
 '''),
+        ('scales w in place for the gradient (w *= reg)', '''
+def l2_penalty(w, reg):
+    loss = 0.5 * reg * float(np.sum(w * w))
+    w *= reg
+    return loss, w
+'''),
+        ('np.trace(w.T @ w): only 2-D weights', '''
+def l2_penalty(w, reg):
+    return 0.5 * reg * float(np.trace(w.T @ w)), reg * w
+'''),
     ],
     "l1_penalty": [
         ("L2's gradient reg * w", '''
@@ -32,6 +44,14 @@ def l1_penalty(w, reg):
         ("1/2 borrowed from L2", '''
 def l1_penalty(w, reg):
     return 0.5 * reg * float(np.sum(np.abs(w))), 0.5 * reg * np.sign(w)
+'''),
+        ('subgradient reg at w == 0 (np.where(w >= 0, reg, -reg))', '''
+def l1_penalty(w, reg):
+    return reg * float(np.sum(np.abs(w))), np.where(w >= 0, reg, -reg)
+'''),
+        ('np.linalg.norm(w, 1): the matrix 1-norm (largest column sum) for 2-D weights', '''
+def l1_penalty(w, reg):
+    return reg * float(np.linalg.norm(w, 1)), reg * np.sign(w)
 '''),
     ],
     "elastic_net": [
@@ -49,6 +69,19 @@ def elastic_net(w, l1_reg, l2_reg):
 def elastic_net(w, l1_reg, l2_reg):
     loss = l1_reg * np.sum(np.abs(w)) + 0.5 * l2_reg * np.sum(w * w)
     return float(loss), l2_reg * w
+'''),
+        ("|w| in the L2 part's gradient", '''
+def elastic_net(w, l1_reg, l2_reg):
+    loss = l1_reg * float(np.sum(np.abs(w))) + 0.5 * l2_reg * float(np.sum(w * w))
+    return loss, l1_reg * np.sign(w) + l2_reg * np.abs(w)
+'''),
+        ('accumulates the gradient into w in place', '''
+def elastic_net(w, l1_reg, l2_reg):
+    loss = l1_reg * float(np.sum(np.abs(w))) + 0.5 * l2_reg * float(np.sum(w * w))
+    sign = np.sign(w)
+    w *= l2_reg
+    w += l1_reg * sign
+    return loss, w
 '''),
     ],
     "max_norm_project": [
@@ -72,6 +105,16 @@ def max_norm_project(w, max_norm):
     norms = np.linalg.norm(w, axis=0, keepdims=True)
     w *= np.minimum(1.0, max_norm / np.maximum(norms, 1e-12))
     return w
+'''),
+        ('compares the squared norm with c (not c^2)', '''
+def max_norm_project(w, max_norm):
+    sq = np.sum(w * w, axis=0, keepdims=True)
+    return np.where(sq > max_norm, w * max_norm / np.sqrt(np.maximum(sq, 1e-24)), w)
+'''),
+        ('an epsilon in the division: c / (||w_j|| + 1e-8)', '''
+def max_norm_project(w, max_norm):
+    norms = np.linalg.norm(w, axis=0, keepdims=True)
+    return w * np.minimum(1.0, max_norm / (norms + 1e-8))
 '''),
     ],
     "dropout_forward": [
@@ -117,6 +160,43 @@ def dropout_forward(x, dropout_param):
         return x * mask, (dropout_param, mask)
     return x, (dropout_param, None)
 '''),
+        ('keeps a unit where the draw is >= 1 - p (another mask for the same seed)', '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape) >= 1 - p) / p
+        return x * mask, (dropout_param, mask)
+    return x, (dropout_param, None)
+'''),
+        ('draws the mask with rng.binomial (not the documented draw)', '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = rng.binomial(1, p, size=x.shape) / p
+        return x * mask, (dropout_param, mask)
+    return x, (dropout_param, None)
+'''),
+        ('applies the mask to x in place (x *= mask)', '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape) < p) / p
+        x *= mask
+        return x, (dropout_param, mask)
+    return x, (dropout_param, None)
+'''),
+        ('one mask for the first axis only, broadcast over the rest', '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape[-1:]) < p) / p * np.ones(x.shape)
+        return x * mask, (dropout_param, mask)
+    return x, (dropout_param, None)
+'''),
     ],
     "dropout_backward": [
         ("ignores the mask", '''
@@ -146,6 +226,21 @@ def dropout_backward(dout, cache):
         return dout * (np.random.default_rng().random(dout.shape) < p) / p
     return dout
 '''),
+        ('redraws the mask from the seed instead of reading the cache', '''
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param["mode"] == "train":
+        p = dropout_param["p"]
+        return dout * (np.random.default_rng(dropout_param.get("seed")).random(dout.shape) < p) / p
+    return dout
+'''),
+        ('multiplies dout in place (dout *= mask)', '''
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param["mode"] == "train":
+        dout *= mask
+    return dout
+'''),
     ],
     "vanilla_dropout_predict": [
         ("divides by p (the inverted scaling at test time)", '''
@@ -171,6 +266,18 @@ def vanilla_dropout_predict(X, params, p):
     h1 = np.maximum(0, X @ params["W1"] + params["b1"]) * p
     h2 = np.maximum(0, h1 @ params["W2"] + params["b2"]) * p
     return (h2 @ params["W3"] + params["b3"]) * p
+'''),
+        ('scales by 1 - p (the drop probability)', '''
+def vanilla_dropout_predict(X, params, p):
+    h1 = np.maximum(0, X @ params["W1"] + params["b1"]) * (1 - p)
+    h2 = np.maximum(0, h1 @ params["W2"] + params["b2"]) * (1 - p)
+    return h2 @ params["W3"] + params["b3"]
+'''),
+        ('scales the product before adding the bias (the bias is not scaled)', '''
+def vanilla_dropout_predict(X, params, p):
+    h1 = np.maximum(0, p * (X @ params["W1"]) + params["b1"])
+    h2 = np.maximum(0, p * (h1 @ params["W2"]) + params["b2"])
+    return h2 @ params["W3"] + params["b3"]
 '''),
     ],
     "dropconnect_forward": [
@@ -207,6 +314,25 @@ def dropconnect_forward(x, w, b, dropconnect_param):
         mask = (rng.random(w.shape) < p) / p
         b_mask = (rng.random(b.shape) < p) / p
         return x @ (w * mask) + b * b_mask, (x, w, b, mask)
+    return x @ w + b, (x, w, b, None)
+'''),
+        ('drops with probability p (p read as the drop probability)', '''
+def dropconnect_forward(x, w, b, dropconnect_param):
+    p, mode = dropconnect_param["p"], dropconnect_param["mode"]
+    if mode == "train":
+        rng = np.random.default_rng(dropconnect_param.get("seed"))
+        mask = (rng.random(w.shape) >= p) / (1 - p)
+        return x @ (w * mask) + b, (x, w, b, mask)
+    return x @ w + b, (x, w, b, None)
+'''),
+        ('masks w in place (w *= mask)', '''
+def dropconnect_forward(x, w, b, dropconnect_param):
+    p, mode = dropconnect_param["p"], dropconnect_param["mode"]
+    if mode == "train":
+        rng = np.random.default_rng(dropconnect_param.get("seed"))
+        mask = (rng.random(w.shape) < p) / p
+        w *= mask
+        return x @ w + b, (x, w, b, mask)
     return x @ w + b, (x, w, b, None)
 '''),
     ],
@@ -278,6 +404,91 @@ class EarlyStopping:
             self.num_bad_epochs += 1
         return self.num_bad_epochs >= self.patience
 '''),
+        ('a tie with the best counts as an improvement (>=)', '''
+class EarlyStopping:
+    def __init__(self, patience=5, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_score, self.best_epoch, self.best_params = -np.inf, -1, None
+        self.num_bad_epochs, self.epoch = 0, -1
+
+    def step(self, score, params):
+        self.epoch += 1
+        if score >= self.best_score + self.min_delta:
+            self.best_score, self.best_epoch = score, self.epoch
+            self.best_params = copy.deepcopy(params)
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs >= self.patience
+'''),
+        ('True only on the epoch the patience runs out (==)', '''
+class EarlyStopping:
+    def __init__(self, patience=5, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_score, self.best_epoch, self.best_params = -np.inf, -1, None
+        self.num_bad_epochs, self.epoch = 0, -1
+
+    def step(self, score, params):
+        self.epoch += 1
+        if score > self.best_score + self.min_delta:
+            self.best_score, self.best_epoch = score, self.epoch
+            self.best_params = copy.deepcopy(params)
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs == self.patience
+'''),
+        ('min_delta ignored', '''
+class EarlyStopping:
+    def __init__(self, patience=5, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_score, self.best_epoch, self.best_params = -np.inf, -1, None
+        self.num_bad_epochs, self.epoch = 0, -1
+
+    def step(self, score, params):
+        self.epoch += 1
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, self.epoch
+            self.best_params = copy.deepcopy(params)
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs >= self.patience
+'''),
+        ('the first epoch is always taken as the best (also a score of -inf)', '''
+class EarlyStopping:
+    def __init__(self, patience=5, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_score, self.best_epoch, self.best_params = -np.inf, -1, None
+        self.num_bad_epochs, self.epoch = 0, -1
+
+    def step(self, score, params):
+        self.epoch += 1
+        if self.epoch == 0 or score > self.best_score + self.min_delta:
+            self.best_score, self.best_epoch = score, self.epoch
+            self.best_params = copy.deepcopy(params)
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs >= self.patience
+'''),
+        ('default patience 10', '''
+class EarlyStopping:
+    def __init__(self, patience=10, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_score, self.best_epoch, self.best_params = -np.inf, -1, None
+        self.num_bad_epochs, self.epoch = 0, -1
+
+    def step(self, score, params):
+        self.epoch += 1
+        if score > self.best_score + self.min_delta:
+            self.best_score, self.best_epoch = score, self.epoch
+            self.best_params = copy.deepcopy(params)
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs >= self.patience
+'''),
     ],
     "label_smoothing": [
         ("eps / K instead of eps / (K - 1) off the label", '''
@@ -296,6 +507,22 @@ def label_smoothing(y, num_classes, eps=0.1):
 def label_smoothing(y, num_classes, eps=0.1):
     targets = np.eye(num_classes)[y] * (1 - eps)
     return targets + eps / (num_classes - 1)
+'''),
+        ("torch's convention: eps / K everywhere plus 1 - eps at the label", '''
+def label_smoothing(y, num_classes, eps=0.1):
+    return (1 - eps) * np.eye(num_classes)[y] + eps / num_classes
+'''),
+        ('no default for eps (eps=0.0)', '''
+def label_smoothing(y, num_classes, eps=0.0):
+    targets = np.full((len(y), num_classes), eps / (num_classes - 1))
+    targets[np.arange(len(y)), y] = 1.0 - eps
+    return targets
+'''),
+        ('float32 targets', '''
+def label_smoothing(y, num_classes, eps=0.1):
+    targets = np.full((len(y), num_classes), eps / (num_classes - 1), dtype=np.float32)
+    targets[np.arange(len(y)), y] = 1.0 - eps
+    return targets
 '''),
     ],
     "soft_cross_entropy": [
@@ -329,5 +556,153 @@ def soft_cross_entropy(scores, targets):
     n = scores.shape[0]
     return float(-np.sum(targets * log_probs) / n), (targets - np.exp(log_probs)) / n
 '''),
+        ('log of the shifted softmax: -inf where a probability underflows', '''
+def soft_cross_entropy(scores, targets):
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    n = scores.shape[0]
+    return float(-np.sum(targets * np.log(probs)) / n), (probs - targets) / n
+'''),
+        ('mean over all N * C entries', '''
+def soft_cross_entropy(scores, targets):
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-np.mean(targets * log_probs)), (np.exp(log_probs) - targets) / scores.size
+'''),
     ],
+}
+
+ALTERNATIVES = {
+    "l2_penalty": [
+        ('np.vdot of the flattened weights, w * reg', '''
+def l2_penalty(w, reg):
+    loss = reg * float(np.vdot(w, w)) / 2
+    return loss, w * reg
+'''),
+    ],
+    "l1_penalty": [
+        ('np.where for the subgradient, sum of |w| via .sum()', '''
+def l1_penalty(w, reg):
+    dw = np.where(w > 0, 1.0, np.where(w < 0, -1.0, 0.0)) * reg
+    return float(reg * np.abs(w).sum()), dw
+'''),
+    ],
+    "elastic_net": [
+        ('norms of the flattened weights: ||w||_1 and ||w||_2^2', '''
+def elastic_net(w, l1_reg, l2_reg):
+    flat = np.ravel(w)
+    loss = l1_reg * np.linalg.norm(flat, 1) + 0.5 * l2_reg * np.linalg.norm(flat) ** 2
+    return float(loss), np.sign(w) * l1_reg + w * l2_reg
+'''),
+    ],
+    "max_norm_project": [
+        ('divide by max(1, ||w_j|| / c)', '''
+def max_norm_project(w, max_norm):
+    norms = np.sqrt(np.sum(w ** 2, axis=0))
+    return w / np.maximum(1.0, norms / max_norm)
+'''),
+        ('loop over the columns, copy first', '''
+def max_norm_project(w, max_norm):
+    out = np.array(w, dtype=float)
+    for j in range(out.shape[1]):
+        norm = np.linalg.norm(out[:, j])
+        if norm > max_norm:
+            out[:, j] *= max_norm / norm
+    return out
+'''),
+    ],
+    "dropout_forward": [
+        ('rng.uniform draws, np.where for the output, a copy at test time', '''
+def dropout_forward(x, dropout_param):
+    p = dropout_param["p"]
+    if dropout_param["mode"] != "train":
+        return x.copy(), (dropout_param, None)
+    keep = np.random.default_rng(dropout_param.get("seed")).uniform(size=x.shape) < p
+    mask = np.where(keep, 1.0 / p, 0.0)
+    return np.where(keep, x / p, 0.0), (dropout_param, mask)
+'''),
+    ],
+    "dropout_backward": [
+        ('tests the cached mask for None instead of the mode', '''
+def dropout_backward(dout, cache):
+    _, mask = cache
+    if mask is None:
+        return dout.copy()
+    return np.multiply(dout, mask)
+'''),
+    ],
+    "vanilla_dropout_predict": [
+        ("scales the next layer's weights by p instead of the activations", '''
+def vanilla_dropout_predict(X, params, p):
+    relu = lambda z: np.maximum(z, 0.0)
+    h1 = relu(X @ params["W1"] + params["b1"])
+    h2 = relu(h1 @ (p * params["W2"]) + params["b2"])
+    return h2 @ (p * params["W3"]) + params["b3"]
+'''),
+    ],
+    "dropconnect_forward": [
+        ('boolean keep pattern, the 1/p applied after the product', '''
+def dropconnect_forward(x, w, b, dropconnect_param):
+    p = dropconnect_param["p"]
+    if dropconnect_param["mode"] == "test":
+        return np.dot(x, w) + b, (x, w, b, None)
+    keep = np.random.default_rng(dropconnect_param.get("seed")).random(w.shape) < p
+    out = np.dot(x, np.where(keep, w, 0.0)) / p + b
+    return out, (x, w, b, keep / p)
+'''),
+    ],
+    "early_stopping": [
+        ('a history of scores; epochs since the best computed from it; dict of array copies', '''
+class EarlyStopping:
+    def __init__(self, patience=5, min_delta=0.0):
+        self.patience = patience
+        self.min_delta = min_delta
+        self.scores = []
+        self.best_score = float("-inf")
+        self.best_epoch = -1
+        self.best_params = None
+
+    def step(self, score, params):
+        self.scores.append(score)
+        if score - self.best_score > self.min_delta:
+            self.best_score = score
+            self.best_epoch = len(self.scores) - 1
+            self.best_params = {name: np.array(value, copy=True) for name, value in params.items()}
+        since_best = len(self.scores) - 1 - self.best_epoch
+        return since_best >= self.patience
+'''),
+    ],
+    "label_smoothing": [
+        ('np.eye rows mixed with the off-label value', '''
+def label_smoothing(y, num_classes, eps=0.1):
+    off = eps / (num_classes - 1)
+    one_hot = np.eye(num_classes)[np.asarray(y, dtype=np.intp)]
+    return np.where(one_hot == 1, 1.0 - eps, off)
+'''),
+    ],
+    "soft_cross_entropy": [
+        ('log-sum-exp with the max added back, probabilities from it', '''
+def soft_cross_entropy(scores, targets):
+    m = np.max(scores, axis=1, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(scores - m), axis=1, keepdims=True))
+    log_probs = scores - lse
+    n = len(scores)
+    loss = -np.sum(targets * log_probs, axis=1).mean()
+    return float(loss), (np.exp(log_probs) - targets) / n
+'''),
+    ],
+}
+
+EQUIVALENT_MUTANTS = {
+    "max_norm_project": {
+        'line 13: keepdims toggled': 'axis-0 norms of (D, M) weights: shape (M,) broadcasts against w exactly like (1, M)',
+        'line 13: True -> False': 'the same keepdims flip: (M,) norms broadcast against (D, M) weights exactly like (1, M)',
+        'line 14: 1e-12 -> 5e-13': "the zero-norm guard changes the result only for c < 1e-12, below the docstring's bound c >= 1e-12",
+    },
+    "dropout_forward": {
+        'line 22: < -> <=': "a uniform draw equals p with probability ~0 (measure zero): '< p' and '<= p' give the same masks",
+    },
+    "dropconnect_forward": {
+        'line 19: < -> <=': "a uniform draw equals p with probability ~0 (measure zero): '< p' and '<= p' give the same masks",
+    },
 }
