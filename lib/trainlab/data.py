@@ -510,6 +510,8 @@ def _apply(method, X, stats, num_components=None, eps=1e-5):
 
 def _fit_apply(method, X_train, X_other, **kwargs):
     """Fit on X_train, transform both: the (X_train, X_other) form of the functions below."""
+    # in float64, as Preprocessor: uint8 arithmetic wraps around (X_other - min), float32 rounds coarsely
+    X_train, X_other = np.asarray(X_train, dtype=float), np.asarray(X_other, dtype=float)
     stats = _fit(method, X_train)
     return _apply(method, X_train, stats, **kwargs), _apply(method, X_other, stats, **kwargs)
 
