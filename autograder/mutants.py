@@ -20,7 +20,7 @@ SWAP_CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, 
             ast.NotEq: ast.Eq}
 SWAP_CALLS = {"sum": "mean", "mean": "sum", "max": "min", "min": "max", "maximum": "minimum",
               "minimum": "maximum", "argmax": "argmin", "argmin": "argmax"}
-MUTANT_TIMEOUT = 20  # seconds: a mutant that loops forever counts as killed
+MUTANT_TIMEOUT = 10  # seconds: a mutant that loops forever (or is that slow) counts as killed
 
 
 @dataclass

@@ -323,3 +323,323 @@ def suggest_lr(lrs, losses, beta=0.9, skip_start=5):
             _EMA, "np.gradient(smoothed, np.log10(lrs))", pick="float(lrs[int(np.argmin(slopes))])")),
     ],
 }
+
+# --- mistakes the generated cases catch (fractional t, every default, every rule, exact restarts) ---
+_MORE = {
+    "step_decay": [
+        ("whole steps only: int(t) before dividing, then a true division (no floor)", '''
+def step_decay(t, lr0, step_size, gamma=0.1):
+    return lr0 * gamma ** (int(t) / step_size)
+'''),
+    ],
+    "exponential_decay": [
+        ("whole steps only: int(t) (no decay within a step or epoch)", '''
+def exponential_decay(t, lr0, k):
+    return lr0 * math.exp(-k * int(t))
+'''),
+    ],
+    "inverse_time_decay": [
+        ("whole steps only: int(t)", '''
+def inverse_time_decay(t, lr0, k):
+    return lr0 / (1 + k * int(t))
+'''),
+    ],
+    "linear_decay": [
+        ("after T returns 0 instead of lr_end", '''
+def linear_decay(t, lr0, T, lr_end=0.0):
+    if t >= T:
+        return 0.0
+    return lr0 + (lr_end - lr0) * t / T
+'''),
+    ],
+    "inverse_sqrt": [
+        ("whole steps only: int(t)", '''
+def inverse_sqrt(t, lr0):
+    return lr0 / math.sqrt(int(t) + 1)
+'''),
+    ],
+    "cosine_with_restarts": [
+        ("torch's closed form int(log(...)): a whole cycle off where the log rounds down (t = 121, T0 = 1, T_mult = 3)", '''
+def cosine_with_restarts(t, lr0, T0, T_mult=1, lr_min=0.0):
+    if T_mult == 1:
+        t_cur, T_i = t % T0, T0
+    else:
+        n = int(math.log(t / T0 * (T_mult - 1) + 1, T_mult))
+        t_cur = t - T0 * (T_mult ** n - 1) / (T_mult - 1)
+        T_i = T0 * T_mult ** n
+    return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * t_cur / T_i))
+'''),
+        ("cycle counted from 1: the first cycle already lasts T0 * T_mult", '''
+def cosine_with_restarts(t, lr0, T0, T_mult=1, lr_min=0.0):
+    T_i, t_cur = T0 * T_mult, t
+    while t_cur >= T_i:
+        t_cur -= T_i
+        T_i *= T_mult
+    return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * t_cur / T_i))
+'''),
+    ],
+    "linear_warmup": [
+        ("default start_factor 1/3, copied from torch's LinearLR", '''
+def linear_warmup(t, lr0, warmup_steps, start_factor=1 / 3):
+    return lr0 * (start_factor + (1 - start_factor) * min(t, warmup_steps) / warmup_steps)
+'''),
+        ("reaches lr0 one step late: divides by warmup_steps + 1", '''
+def linear_warmup(t, lr0, warmup_steps, start_factor=0.1):
+    return lr0 * (start_factor + (1 - start_factor) * min(t / (warmup_steps + 1), 1.0))
+'''),
+    ],
+    "cyclical": [
+        ("whole steps only: math.floor(t) (a fractional epoch stays on the last step's rate)", '''
+def cyclical(t, lr0, max_lr, step_size):
+    t = math.floor(t)
+    cycle = math.floor(1 + t / (2 * step_size))
+    x = abs(t / step_size - 2 * cycle + 1)
+    return lr0 + (max_lr - lr0) * max(0.0, 1 - x)
+'''),
+    ],
+    "one_cycle": [
+        ("peak step rounded down to a whole step: int(pct_start * total_steps) - 1", _one_cycle(
+            "initial, lr0, t / peak", "lr0, initial / final_div_factor, (t - peak) / (last - peak)",
+            peak="int(pct_start * total_steps) - 1")),
+    ],
+    "reduce_on_plateau": [
+        ("a metric exactly at the threshold counts as better (<= instead of <)", _PLATEAU_HEAD + '''
+        if self.mode == "min":
+            improved = metric <= self.best * (1 - self.threshold)
+        else:
+            improved = metric >= self.best * (1 + self.threshold)
+        if improved:
+            self.best, self.num_bad_epochs = metric, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.num_bad_epochs > self.patience:
+            self.lr = max(self.lr * self.factor, self.min_lr)
+            self.num_bad_epochs = 0
+        return self.lr
+'''),
+        ("absolute threshold: metric < best - threshold (torch's threshold_mode='abs')", _PLATEAU_HEAD + '''
+        if self.mode == "min":
+            improved = metric < self.best - self.threshold
+        else:
+            improved = metric > self.best + self.threshold
+        if improved:
+            self.best, self.num_bad_epochs = metric, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.num_bad_epochs > self.patience:
+            self.lr = max(self.lr * self.factor, self.min_lr)
+            self.num_bad_epochs = 0
+        return self.lr
+'''),
+    ],
+    "lr_range_test": [
+        ("ignores optim_config (the rule's defaults instead)", _RANGE_HEAD.replace(
+            "dict(optim_config or {})", "{}") + '''
+    for i in range(num_iters):
+        lr = lr_start * (lr_end / lr_start) ** (i / (num_iters - 1))
+''' + _RANGE_STEP + '''    model.params = saved
+    return np.array(lrs), np.array(losses)
+'''),
+        ("one config shared by all parameters (Adam's step count and moments mixed up)", _RANGE_HEAD.replace(
+            "configs = {name: dict(optim_config or {}) for name in model.params}",
+            "shared = dict(optim_config or {})\n    configs = {name: shared for name in model.params}") + '''
+    for i in range(num_iters):
+        lr = lr_start * (lr_end / lr_start) ** (i / (num_iters - 1))
+''' + _RANGE_STEP + '''    model.params = saved
+    return np.array(lrs), np.array(losses)
+'''),
+        ("divergence measured against the first loss, not the lowest", _RANGE_HEAD + '''
+    for i in range(num_iters):
+        lr = lr_start * (lr_end / lr_start) ** (i / (num_iters - 1))
+''' + _RANGE_STEP.replace("diverge * min(losses)", "diverge * losses[0]") + '''    model.params = saved
+    return np.array(lrs), np.array(losses)
+'''),
+        ("saves a reference to the params dict, not a copy: nothing is restored", _RANGE_HEAD.replace(
+            "saved = {name: w.copy() for name, w in model.params.items()}", "saved = model.params") + '''
+    for i in range(num_iters):
+        lr = lr_start * (lr_end / lr_start) ** (i / (num_iters - 1))
+''' + _RANGE_STEP + '''    model.params = saved
+    return np.array(lrs), np.array(losses)
+'''),
+    ],
+    "suggest_lr": [
+        ("smooths only the points after skip_start (the average restarts there)", _suggest('''    avg, smoothed = 0.0, []
+    for i, loss in enumerate(losses[skip_start:], start=1):
+        avg = beta * avg + (1 - beta) * loss
+        smoothed.append(avg / (1 - beta ** i))
+    smoothed = np.array(smoothed)''', "np.gradient(smoothed, np.log10(lrs[skip_start:]))")),
+        ("forward differences np.diff instead of np.gradient", _suggest(
+            _EMA, "np.diff(smoothed[skip_start:]) / np.diff(np.log10(lrs[skip_start:]))")),
+    ],
+}
+for _name, _extra in _MORE.items():
+    MISTAKES[_name] = MISTAKES[_name] + _extra
+
+ALTERNATIVES = {
+    "step_decay": [
+        ("numpy power of a floor division", '''
+def step_decay(t, lr0, step_size, gamma=0.1):
+    return float(lr0 * np.power(gamma, t // step_size))
+'''),
+        ("a loop over the drops", '''
+def step_decay(t, lr0, step_size, gamma=0.1):
+    lr, boundary = lr0, step_size
+    while t >= boundary:
+        lr *= gamma
+        boundary += step_size
+    return lr
+'''),
+    ],
+    "exponential_decay": [
+        ("numpy, dividing by exp(k t)", '''
+def exponential_decay(t, lr0, k):
+    return lr0 / np.exp(k * t)
+'''),
+    ],
+    "inverse_time_decay": [
+        ("negative power", '''
+def inverse_time_decay(t, lr0, k):
+    return lr0 * (1.0 + k * t) ** -1
+'''),
+    ],
+    "linear_decay": [
+        ("an if for t >= T, then interpolation weights", '''
+def linear_decay(t, lr0, T, lr_end=0.0):
+    if t >= T:
+        return lr_end
+    frac = t / T
+    return (1 - frac) * lr0 + frac * lr_end
+'''),
+        ("np.interp", '''
+def linear_decay(t, lr0, T, lr_end=0.0):
+    return float(np.interp(t, [0, T], [lr0, lr_end]))
+'''),
+    ],
+    "inverse_sqrt": [
+        ("power -0.5 with numpy", '''
+def inverse_sqrt(t, lr0):
+    return lr0 * np.power(t + 1.0, -0.5)
+'''),
+    ],
+    "cosine_annealing": [
+        ("cos^2 of half the angle, lr_min returned after T", '''
+def cosine_annealing(t, lr0, T, lr_min=0.0):
+    if t >= T:
+        return lr_min
+    return lr_min + (lr0 - lr_min) * np.cos(np.pi * t / (2 * T)) ** 2
+'''),
+    ],
+    "cosine_with_restarts": [
+        ("closed form: the cycle from a logarithm, corrected to whole cycles", '''
+def cosine_with_restarts(t, lr0, T0, T_mult=1, lr_min=0.0):
+    if T_mult == 1:
+        t_cur, T_i = t % T0, T0
+    else:
+        start = lambda n: T0 * (T_mult ** n - 1) // (T_mult - 1)     # step where cycle n starts
+        n = int(math.log(t / T0 * (T_mult - 1) + 1, T_mult))
+        while start(n + 1) <= t:      # the logarithm can round either way at a restart
+            n += 1
+        while n > 0 and start(n) > t:
+            n -= 1
+        t_cur, T_i = t - start(n), T0 * T_mult ** n
+    return lr_min + (lr0 - lr_min) * (1 + np.cos(np.pi * t_cur / T_i)) / 2
+'''),
+    ],
+    "linear_warmup": [
+        ("an if after the warm-up, interpolation from start_factor * lr0", '''
+def linear_warmup(t, lr0, warmup_steps, start_factor=0.1):
+    if t >= warmup_steps:
+        return lr0
+    start = start_factor * lr0
+    return start + (lr0 - start) * t / warmup_steps
+'''),
+    ],
+    "cyclical": [
+        ("position within the cycle by modulo, a triangle by cases", '''
+def cyclical(t, lr0, max_lr, step_size):
+    pos = (t % (2 * step_size)) / step_size        # 0 .. 2 within the cycle
+    up = pos if pos <= 1 else 2 - pos
+    return lr0 + (max_lr - lr0) * up
+'''),
+    ],
+    "one_cycle": [
+        ("numpy, annealing written as start + (end - start) (1 - cos) / 2", '''
+def one_cycle(t, lr0, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
+    def anneal(start, end, pct):
+        return start + (end - start) * (1 - np.cos(np.pi * pct)) / 2
+
+    low, final = lr0 / div_factor, lr0 / div_factor / final_div_factor
+    peak = float(pct_start * total_steps) - 1
+    if t < peak:
+        return anneal(low, lr0, t / peak)
+    return anneal(lr0, final, (t - peak) / (total_steps - 1 - peak))
+'''),
+    ],
+    "reduce_on_plateau": [
+        ("count compared with == patience + 1, min_lr applied by an if", _PLATEAU_HEAD + '''
+        if self.mode == "min":
+            better = metric < self.best * (1 - self.threshold)
+        else:
+            better = metric > self.best * (1 + self.threshold)
+        self.num_bad_epochs = 0 if better else self.num_bad_epochs + 1
+        if better:
+            self.best = metric
+        if self.num_bad_epochs == self.patience + 1:
+            self.lr = self.lr * self.factor
+            if self.lr < self.min_lr:
+                self.lr = self.min_lr
+            self.num_bad_epochs = 0
+        return self.lr
+'''),
+    ],
+    "lr_range_test": [
+        ("np.geomspace, deepcopy of the parameters, restored in place with try/finally", '''
+def lr_range_test(model, X, y, lr_start=1e-5, lr_end=10.0, num_iters=100, batch_size=64,
+                  update_rule="sgd", optim_config=None, diverge=4.0, seed=0):
+    import copy
+    rule = update_rule if callable(update_rule) else optim.RULES[update_rule]
+    saved = copy.deepcopy(model.params)
+    configs = {name: copy.deepcopy(optim_config or {}) for name in model.params}
+    rng = np.random.default_rng(seed)
+    lrs, losses, lowest = [], [], np.inf
+    try:
+        for lr in np.geomspace(lr_start, lr_end, num_iters):
+            batch = rng.choice(X.shape[0], batch_size)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss, grads = model.loss(X[batch], y[batch])
+            lrs.append(lr)
+            losses.append(loss)
+            lowest = min(lowest, loss)
+            if not np.isfinite(loss) or loss > diverge * lowest:
+                break
+            for name in model.params:
+                configs[name]["lr"] = lr
+                model.params[name], configs[name] = rule(model.params[name], grads[name], configs[name])
+    finally:
+        for name in saved:
+            model.params[name] = saved[name]
+    return np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+'''),
+    ],
+    "suggest_lr": [
+        ("the library's ema_smooth, index into the tail", '''
+def suggest_lr(lrs, losses, beta=0.9, skip_start=5):
+    smoothed = regularization.ema_smooth(losses, beta)
+    tail = np.asarray(lrs)[skip_start:]
+    slopes = np.gradient(smoothed[skip_start:], np.log10(tail))
+    return float(tail[np.argmin(slopes)])
+'''),
+    ],
+}
+
+EQUIVALENT_MUTANTS = {
+    "one_cycle": {
+        "line 24: <= -> <": "at t = peak both pieces give lr0 (cos(pi) = -1 and cos(0) = 1), to rounding; the docstring says so",
+    },
+    "reduce_on_plateau": {
+        "line 20: 0 -> 1": "given __init__ code: the first step always improves on best = +-inf and resets the count",
+    },
+    "suggest_lr": {
+        "line 15: - -> +": "(1 + beta) for (1 - beta) scales the whole smoothed curve by (1 + beta) / (1 - beta) > 0: same argmin",
+    },
+}
