@@ -9,6 +9,7 @@ killed by a better test or recorded in the lecture's ``EQUIVALENT_MUTANTS`` with
 (``python -m autograder mutants`` lists them; CONTRIBUTING.md, "The test standard").
 """
 import ast
+import re
 import signal
 from dataclasses import dataclass
 
@@ -25,7 +26,8 @@ MUTANT_TIMEOUT = 10  # seconds: a mutant that loops forever (or is that slow) co
 
 @dataclass
 class Mutant:
-    """One changed answer: ``key`` names the change stably ("line 4: + -> -", counted from the def)."""
+    """One changed answer; ``key`` names the change by its line's text, so that editing a docstring
+    keeps it ("out = x * mask / p: / -> *"; a second identical change gets " (#2)")."""
 
     key: str
     source: str
@@ -78,13 +80,14 @@ def _op(op):
 def mutants(answer_source):
     """Every single-change mutant of an answer cell, each with a stable key."""
     source = strip_solution_markers(answer_source)
+    lines = source.splitlines()
     count = sum(1 for _ in _sites(ast.parse(source)))
     found, seen = [], {}
     for index in range(count):
         tree = ast.parse(source)
         node, description, apply = list(_sites(tree))[index]
         apply()
-        key = f"line {node.lineno}: {description}"
+        key = f"{_code_of(lines[node.lineno - 1])}: {description}"
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key += f" (#{seen[key]})"
@@ -93,6 +96,12 @@ def mutants(answer_source):
         except (ValueError, TypeError, RecursionError):
             continue
     return found
+
+
+def _code_of(line):
+    """A source line without its comment and extra blanks, at most 70 characters."""
+    code = re.sub(r"\s+#.*$", "", line).strip()
+    return re.sub(r"\s+", " ", code)[:70]
 
 
 class _Timeout(Exception):

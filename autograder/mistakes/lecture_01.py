@@ -594,22 +594,22 @@ def maxout_backward(dout, cache):
 # Generated mutants (autograder/mutants.py) that no test can tell from the reference: {exercise: {key: reason}}.
 EQUIVALENT_MUTANTS = {
     "sigmoid_forward": {
-        "line 15: >= -> >": "at x = 0 both branches give exactly 1 / (1 + 1) = 0.5",
+        'out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)): >= -> >': "at x = 0 both branches give exactly 1 / (1 + 1) = 0.5",
     },
     "leaky_relu_forward": {
-        "line 12: > -> >=": "at x = 0 both branches give 0 (x and alpha * x)",
+        'out = np.where(x > 0, x, alpha * x): > -> >=': "at x = 0 both branches give 0 (x and alpha * x)",
     },
     "elu_forward": {
-        "line 13: > -> >=": "at x = 0 both branches give 0 (x and alpha * expm1(0))",
-        "line 12: 0 -> 1": "np.minimum(x, 1) only changes the unselected branch for x > 0, and exp(1) cannot overflow",
+        'return np.where(x > 0, x, neg), (x, alpha): > -> >=': "at x = 0 both branches give 0 (x and alpha * expm1(0))",
+        'neg = alpha * np.expm1(np.minimum(x, 0)): 0 -> 1': "np.minimum(x, 1) only changes the unselected branch for x > 0, and exp(1) cannot overflow",
     },
     "elu_backward": {
-        "line 12: 0 -> 1 (#2)": "np.minimum(x, 1) only changes the unselected branch for x > 0, and exp(1) cannot overflow",
+        'return dout * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))): 0 -> 1 (#2)': "np.minimum(x, 1) only changes the unselected branch for x > 0, and exp(1) cannot overflow",
     },
     "maxout_forward": {
-        "line 13: .argmax -> .argmin": "changes only the cache, whose content the docstring leaves to the student; "
+        'winner = pieces.argmax(axis=0): .argmax -> .argmin': "changes only the cache, whose content the docstring leaves to the student; "
                                        "a wrong winner fails maxout_backward's test, which takes the student's forward",
-        "line 13: axis=0 -> axis=1": "changes only the cache (the student's choice); a wrong winner fails maxout_backward's test",
-        "line 13: 0 -> 1": "the same change as axis=0 -> axis=1 (the axis constant): only the cache",
+        'winner = pieces.argmax(axis=0): axis=0 -> axis=1': "changes only the cache (the student's choice); a wrong winner fails maxout_backward's test",
+        'winner = pieces.argmax(axis=0): 0 -> 1': "the same change as axis=0 -> axis=1 (the axis constant): only the cache",
     },
 }

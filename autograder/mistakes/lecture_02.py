@@ -436,8 +436,8 @@ class Preprocessor:
 
 _THRESHOLD = "`<` vs `<=` at the 1e-8 guard: a std (range) of exactly 1e-8 is left open by the docstring"
 EQUIVALENT_MUTANTS = {
-    "standardize": {"line 18: < -> <=": _THRESHOLD},
-    "minmax_scale": {"line 18: < -> <=": _THRESHOLD},
-    "pca_reduce": {"line 22: / -> *": "scaling the covariance (by N^2 instead of 1/N) changes neither its eigenvectors nor their order"},
-    "preprocessor": {"line 28: < -> <=": _THRESHOLD},
+    "standardize": {'std = np.where(std < 1e-8, 1.0, std): < -> <=': _THRESHOLD},
+    "minmax_scale": {'span = np.where(span < 1e-8, 1.0, span): < -> <=': _THRESHOLD},
+    "pca_reduce": {'cov = centered.T @ centered / len(X_train): / -> *': "scaling the covariance (by N^2 instead of 1/N) changes neither its eigenvectors nor their order"},
+    "preprocessor": {'self.std = np.where(std < 1e-8, 1.0, std): < -> <=': _THRESHOLD},
 }

@@ -634,12 +634,12 @@ def suggest_lr(lrs, losses, beta=0.9, skip_start=5):
 
 EQUIVALENT_MUTANTS = {
     "one_cycle": {
-        "line 24: <= -> <": "at t = peak both pieces give lr0 (cos(pi) = -1 and cos(0) = 1), to rounding; the docstring says so",
+        'if t <= peak:: <= -> <': "at t = peak both pieces give lr0 (cos(pi) = -1 and cos(0) = 1), to rounding; the docstring says so",
     },
     "reduce_on_plateau": {
-        "line 20: 0 -> 1": "given __init__ code: the first step always improves on best = +-inf and resets the count",
+        'self.num_bad_epochs = 0: 0 -> 1': "given __init__ code: the first step always improves on best = +-inf and resets the count",
     },
     "suggest_lr": {
-        "line 15: - -> +": "(1 + beta) for (1 - beta) scales the whole smoothed curve by (1 + beta) / (1 - beta) > 0: same argmin",
+        'avg = beta * avg + (1 - beta) * loss: - -> +': "(1 + beta) for (1 - beta) scales the whole smoothed curve by (1 + beta) / (1 - beta) > 0: same argmin",
     },
 }

@@ -695,14 +695,14 @@ def soft_cross_entropy(scores, targets):
 
 EQUIVALENT_MUTANTS = {
     "max_norm_project": {
-        'line 13: keepdims toggled': 'axis-0 norms of (D, M) weights: shape (M,) broadcasts against w exactly like (1, M)',
-        'line 13: True -> False': 'the same keepdims flip: (M,) norms broadcast against (D, M) weights exactly like (1, M)',
-        'line 14: 1e-12 -> 5e-13': "the zero-norm guard changes the result only for c < 1e-12, below the docstring's bound c >= 1e-12",
+        'norms = np.linalg.norm(w, axis=0, keepdims=True): keepdims toggled': 'axis-0 norms of (D, M) weights: shape (M,) broadcasts against w exactly like (1, M)',
+        'norms = np.linalg.norm(w, axis=0, keepdims=True): True -> False': 'the same keepdims flip: (M,) norms broadcast against (D, M) weights exactly like (1, M)',
+        'return w * np.minimum(1.0, max_norm / np.maximum(norms, 1e-12)): 1e-12 -> 5e-13': "the zero-norm guard changes the result only for c < 1e-12, below the docstring's bound c >= 1e-12",
     },
     "dropout_forward": {
-        'line 22: < -> <=': "a uniform draw equals p with probability ~0 (measure zero): '< p' and '<= p' give the same masks",
+        'mask = (rng.random(x.shape) < p) / p: < -> <=': "a uniform draw equals p with probability ~0 (measure zero): '< p' and '<= p' give the same masks",
     },
     "dropconnect_forward": {
-        'line 19: < -> <=': "a uniform draw equals p with probability ~0 (measure zero): '< p' and '<= p' give the same masks",
+        'mask = (rng.random(w.shape) < p) / p: < -> <=': "a uniform draw equals p with probability ~0 (measure zero): '< p' and '<= p' give the same masks",
     },
 }
