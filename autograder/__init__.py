@@ -10,5 +10,5 @@ if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 # SQLAlchemy 2.1 warns "Object of type <SubmittedNotebook> not in session" on every
-# autograde; it is harmless (NBGRADER_NOTES.md) and would drown the real messages.
+# autograde (nbgrader 0.9.6's gradebook); it is harmless and would drown the real messages.
 warnings.filterwarnings("ignore", message=".*not in session.*")

@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 
 from autograder import course, examples
-from autograder.grade import record_lectures
-from autograder.release import ensure_in_gradebook
+from autograder.gradebook import ensure_in_gradebook, record_lectures
+from autograder.sandbox.protocol import DEFAULTS
 
 PLAIN_CONFIG = """c = get_config()
 c.CourseDirectory.root = {root!r}
@@ -114,7 +114,7 @@ def overhead(work):
     return {name: statistics.mean(values) for name, values in parts.items() if values}
 
 
-def bench(lecture, count=20, workers=0, timeout=300):
+def bench(lecture, count=20, workers=0, timeout=DEFAULTS.cell_timeout):
     """Run both and print the comparison; returns the ratio."""
     os.environ.pop("AUTOGRADER_DB_URL", None)  # both runs use fresh SQLite gradebooks of their own
     tmp = Path(tempfile.mkdtemp(prefix="autograder-bench-"))

@@ -17,12 +17,14 @@ Settings: AUTOGRADER_WORKDIR (default grading/), AUTOGRADER_DB_URL (any SQLAlche
 import argparse
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
 # jsonschema (via nbformat) builds a grammar for URI formats at import, 1.6 s that no command needs
 sys.modules.setdefault("rfc3987_syntax", None)
 
 from autograder import course  # noqa: E402
+from autograder.sandbox.protocol import DEFAULTS, Limits  # noqa: E402
 
 
 def _lectures(args):
@@ -65,9 +67,16 @@ def _size(text):
     return int(float(match.group(1)) * units[match.group(2)])
 
 
+def _size_text(size):
+    """'4G', '10M' or a plain number of bytes: the inverse of _size for the help texts."""
+    for unit, factor in (("T", 1024 ** 4), ("G", 1024 ** 3), ("M", 1024 ** 2), ("K", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return str(size)
+
+
 def _due(values, lectures):
     """{lecture or '*': datetime} from '2026-12-01T23:59' (every lecture) or '00=2026-12-01T23:59'."""
-    from datetime import datetime
     due = {}
     for value in values or []:
         lecture, _, when = value.rpartition("=")
@@ -80,7 +89,6 @@ def _due(values, lectures):
 
 
 def cmd_grade(args):
-    from autograder import sandbox
     from autograder.export import score_table
     from autograder.grade import Options, grade
     from autograder.late import parse
@@ -89,7 +97,7 @@ def cmd_grade(args):
         raise SystemExit(f"{submissions} is not a folder of submissions (<student>/<lecture>/<notebook>.ipynb) "
                          "or a zip file of one")
     work, lectures = course.workdir(), _lectures(args)
-    limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                             memory=args.memory, processes=args.processes, output=args.output_limit)
     options = Options(limits=limits, workers=args.workers, sandbox=args.sandbox, due=_due(args.due, lectures),
                       late=parse(args.late_penalty))
@@ -158,11 +166,16 @@ def parser():
               "each in its own sandbox, in parallel")
     cmd.add_argument("submissions", help="folder with one subfolder (or <student>.zip) per student, or a zip of it")
     cmd.add_argument("--lecture", action="append", help="grade only this lecture (repeatable; default: all)")
-    cmd.add_argument("--cell-timeout", type=int, default=course.CELL_TIMEOUT, help="seconds per cell (default %(default)s)")
-    cmd.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default %(default)s)")
-    cmd.add_argument("--memory", type=_size, default="4G", help="memory per notebook (default 4G)")
-    cmd.add_argument("--processes", type=int, default=128, help="processes and threads per notebook (default %(default)s)")
-    cmd.add_argument("--output-limit", type=_size, default="10M", help="output per cell and per notebook (default 10M)")
+    cmd.add_argument("--cell-timeout", type=int, default=DEFAULTS.cell_timeout,
+                     help="seconds per cell (default %(default)s)")
+    cmd.add_argument("--notebook-timeout", type=int, default=DEFAULTS.notebook_timeout,
+                     help="seconds per notebook (default %(default)s)")
+    cmd.add_argument("--memory", type=_size, default=DEFAULTS.memory,
+                     help=f"memory per notebook (default {_size_text(DEFAULTS.memory)})")
+    cmd.add_argument("--processes", type=int, default=DEFAULTS.processes,
+                     help="processes and threads per notebook (default %(default)s)")
+    cmd.add_argument("--output-limit", type=_size, default=DEFAULTS.output,
+                     help=f"output per cell and per notebook (default {_size_text(DEFAULTS.output)})")
     cmd.add_argument("--workers", type=int, default=0, help="notebooks graded at once (default: one per CPU core)")
     cmd.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
                      help="auto: bubblewrap when usable, else the fallback; bwrap: require it; none: fallback only")
@@ -184,7 +197,8 @@ def parser():
     cmd.add_argument("--lecture", default="00", help="lecture (default %(default)s)")
     cmd.add_argument("--submissions", type=int, default=20, help="number of submissions (default %(default)s)")
     cmd.add_argument("--workers", type=int, default=0, help="our workers (default: one per CPU core)")
-    cmd.add_argument("--cell-timeout", type=int, default=course.CELL_TIMEOUT)
+    cmd.add_argument("--cell-timeout", type=int, default=DEFAULTS.cell_timeout,
+                     help="seconds per cell (default %(default)s)")
     cmd = add("demo", cmd_demo, "release, execute the solutions, grade the example submissions, print the scores")
     cmd.add_argument("--lecture", action="append")
     return p

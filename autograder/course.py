@@ -15,11 +15,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from traitlets.config import Config
 
+from autograder.sandbox.protocol import DEFAULTS
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
 COURSE_ID = "training-neural-networks"
-CELL_TIMEOUT = 300  # seconds per cell; training cells need far more than nbgrader's 30 s
 
 
 def workdir():
@@ -69,16 +70,18 @@ def resolve_lecture(name):
     raise SystemExit(f"unknown lecture {name!r}; the lectures are: {', '.join(lectures())}")
 
 
-def nbgrader_config(work, release_dir=RELEASE, cell_timeout=CELL_TIMEOUT, late=None):
+def nbgrader_config(work, release_dir=RELEASE, cell_timeout=DEFAULTS.cell_timeout, late=None):
     """The nbgrader configuration shared by every step (and by JupyterLab's nbgrader extension).
 
     late: LatePenalty settings ({'penalty_method': 'per_day', 'per_day': 0.1, 'cap': 0.5}, see
     autograder.late); the due dates live in the gradebook.
     """
-    from autograder.feedback import HideHiddenTests
-    from autograder.late import LatePenalty
+    # nbconvert and nbgrader's preprocessors and plugins take a second to import: only when needed
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
+
+    from autograder.hidden_tests import HideHiddenTests
+    from autograder.late import LatePenalty
 
     c = Config()
     c.CourseDirectory.root = str(ROOT)

@@ -2,14 +2,16 @@
 
 Three students per lecture: ``correct`` (the reference answers), ``mistakes`` (the first
 typical wrong answer of every exercise, see autograder/mistakes/) and ``untouched`` (the
-release as handed out). Built on demand so they always match the current release.
+release as handed out). Built on demand so they always match the current release. The
+tests also build ``alternatives`` (the first correct answer of each exercise written
+differently from the reference, from the same catalogue).
 """
 import shutil
 
 import nbformat
 
 from autograder import course
-from autograder.exercises import exercises, mistakes, nbgrader_meta, read_notebook, strip_solution_markers
+from autograder.exercises import alternatives, exercises, mistakes, nbgrader_meta, read_notebook, strip_solution_markers
 
 STUDENTS = ("correct", "mistakes", "untouched")
 
@@ -29,8 +31,8 @@ def answers_for(lecture, student):
     solution = read_notebook(course.SOLUTIONS / lecture / course.lecture_notebook(lecture))
     if student == "correct":
         return {f"{ex.name}_code": strip_solution_markers(ex.answer_source) for ex in exercises(solution)}
-    if student == "mistakes":
-        catalogue = mistakes(lecture)
+    if student in ("mistakes", "alternatives"):
+        catalogue = mistakes(lecture) if student == "mistakes" else alternatives(lecture)
         return {f"{ex.name}_code": catalogue[ex.name][0][1] for ex in exercises(solution) if catalogue.get(ex.name)}
     return {}
 

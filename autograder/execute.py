@@ -5,10 +5,10 @@ import nbformat
 from nbclient import NotebookClient
 from tqdm.auto import tqdm
 
-from autograder.course import CELL_TIMEOUT
+from autograder.sandbox.protocol import DEFAULTS
 
 
-def execute(paths, allow_errors=False, timeout=CELL_TIMEOUT):
+def execute(paths, allow_errors=False, timeout=DEFAULTS.cell_timeout):
     """Run each notebook in its own folder; returns {path: (seconds, executed notebook)}."""
     notebooks = {p: nbformat.read(str(p), as_version=4) for p in paths}
     total = sum(sum(c.cell_type == "code" for c in nb.cells) for nb in notebooks.values())

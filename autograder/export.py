@@ -2,7 +2,7 @@
 
 Columns: student, lecture, one per graded cell (its grade_id: the points of that exercise,
 partial credit included; a free-response answer is empty until an instructor grades it),
-total (after the late penalty), max, late_penalty, status (see autograder.grade.STATUSES),
+total (after the late penalty), max, late_penalty, status (see autograder.statuses.STATUSES),
 detail (what happened, one line) and flags (the integrity report's kinds, see
 autograder.integrity). A submission that was not graded (corrupt, missing, wrong lecture,
 error) scores 0 in every column.
@@ -12,7 +12,7 @@ import csv
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import course, integrity
-from autograder.grade import SCORED, load_statuses
+from autograder.statuses import SCORED, load_statuses
 
 COLUMNS_AFTER = ("total", "max", "late_penalty", "status", "detail", "flags")
 

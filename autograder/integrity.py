@@ -14,11 +14,14 @@ Flags come from four places and end up in ``status.json``, ``grades.csv`` (colum
 - collection: unsafe zip entries that were skipped.
 
 A flag is a prompt for a human look, not a verdict: scores are not changed by flags
-(except that a test during which its helpers were replaced fails, see sandbox_kernel).
+(except that a test during which its helpers were replaced fails, see autograder.sandbox.kernel).
 """
 import ast
 from functools import lru_cache
 from pathlib import Path
+
+from autograder.exercises import library_definitions, snake_case
+from autograder.sandbox import protocol
 
 KINDS = ("tampered-tests", "reference", "monkeypatch", "introspection", "ctypes", "files", "network", "process",
          "exec", "zip", "other")
@@ -46,28 +49,23 @@ def flag(kind, detail, cell=None):
 
 
 @lru_cache(maxsize=None)
-def reference_functions():
-    """{function name: 'trainlab.module.name'} of every public top-level function of the library.
+def reference_definitions():
+    """{name: 'trainlab.module.Name'} of every public top-level function and class of the library.
 
-    Read from the library's source files (importing them all would pull in scipy, ipywidgets, ...).
+    Read from the library's source files (importing them all would pull in scipy, ipywidgets, ...);
+    a name defined in several modules maps to the first.
     """
-    import trainlab
-    found = {}
-    for folder in trainlab.__path__:
-        for path in sorted(Path(folder).glob("*.py")):
-            try:
-                tree = ast.parse(path.read_text())
-            except (SyntaxError, OSError, UnicodeDecodeError):
-                continue
-            for node in tree.body:
-                if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
-                    found.setdefault(node.name, f"trainlab.{path.stem}.{node.name}")
-    return found
+    return {name: places[0] for name, places in library_definitions().items()}
 
 
 def scan(nb, trusted_sources, exercises):
-    """Flags for the student's code cells (those not identical to a cell of the release or a test cell)."""
-    references = {name: ref for name, ref in reference_functions().items() if name in exercises}
+    """Flags for the student's code cells (those not identical to a cell of the release or a test cell).
+
+    exercises: the test cells' grade_ids; an exercise is a function of that name or a class whose
+    name it is in snake case (grade_id 'reduce_on_plateau' for class ReduceOnPlateau).
+    """
+    references = {name: ref for name, ref in reference_definitions().items()
+                  if name in exercises or snake_case(name) in exercises}
     flags = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or cell.source in trusted_sources or not cell.source.strip():
@@ -139,18 +137,18 @@ def _scan_tree(tree, references):
 
 
 def _references(tree, references, modules):
-    """(line, detail) where an exercise's answer uses the library's function of the same name.
+    """(line, detail) where an exercise's answer uses the library's definition of the same name.
 
-    Inside `def X(...)` or the value of `X = ...` for an exercise X: `<library module>.X`,
-    or getattr(..., 'X'). Other library functions are fair to use (later exercises build on
-    earlier ones).
+    Inside `def X(...)` or `class X(...)` (its bases included) or the value of `X = ...` (or
+    `x = ...`, X's grade_id) for an exercise X: `<library module>.X`, or getattr(..., 'X').
+    Other library functions and classes are fair to use (later exercises build on earlier ones).
     """
+    targets = {alias: name for name in references for alias in (name, snake_case(name))}
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.Lambda)) and getattr(node, "name", None) in references:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in references:
             name, body = node.name, node
-        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in references
-                                                  for t in node.targets):
-            name = next(t.id for t in node.targets if isinstance(t, ast.Name) and t.id in references)
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in targets for t in node.targets):
+            name = next(targets[t.id] for t in node.targets if isinstance(t, ast.Name) and t.id in targets)
             body = node.value
         else:
             continue
@@ -191,7 +189,7 @@ def from_run(result):
     if not result:
         return flags
     for event in result.get("events", []):
-        kind = {"read-outside": "files", "write-outside": "files"}.get(event["kind"], event["kind"])
+        kind = {protocol.READ_OUTSIDE: "files", protocol.WRITE_OUTSIDE: "files"}.get(event["kind"], event["kind"])
         flags.append(flag(kind if kind in KINDS else "other", event["detail"], event.get("cell")))
     for cell, kind, detail in result.get("findings", []):
         flags.append(flag(kind, detail, cell))

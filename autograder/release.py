@@ -1,6 +1,5 @@
 """`release`: regenerate the student notebooks/ from solutions/ with nbgrader generate_assignment."""
 import filecmp
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -47,9 +46,3 @@ def _compare(fresh, committed, label):
         problems += _compare(fresh / sub, committed / sub, f"{label}/{sub}")
     return problems
 
-
-def ensure_in_gradebook(lecture, work):
-    """Record the current solutions of a lecture in the gradebook (a scratch release in the work folder)."""
-    scratch = work / "release"
-    generate(lecture, scratch, work)
-    shutil.rmtree(scratch, ignore_errors=True)

@@ -13,8 +13,11 @@ import csv
 import statistics
 from pathlib import Path
 
-from autograder.export import rows
-from autograder.grade import SCORED, STATUSES, load_statuses
+from nbgrader.api import Gradebook
+
+from autograder import course
+from autograder.export import lecture_cells, rows
+from autograder.statuses import SCORED, STATUSES, load_statuses
 
 AUTO_COLUMNS = ("student", "lecture", "total", "max", "late_penalty", "status", "detail", "flags")
 
@@ -33,10 +36,6 @@ def exercise_stats(table, lecture, maxima):
 
 
 def _maxima(work, lecture):
-    from nbgrader.api import Gradebook
-
-    from autograder import course
-    from autograder.export import lecture_cells
     with Gradebook(course.db_url(work), course.COURSE_ID) as gb:
         return {name: m for name, m, auto in lecture_cells(gb, lecture) if auto}
 

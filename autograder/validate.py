@@ -4,12 +4,19 @@ Unlike `nbgrader validate`, which exits 0 even when tests fail, this exits non-z
 """
 from nbgrader.validator import Validator
 
-from autograder import course
+from autograder import course, scoring
+
+
+class WarningTolerantValidator(Validator):
+    """nbgrader's Validator, with test cells' stderr counted as output, not as failure (as in grading)."""
+
+    def _preprocess(self, nb):
+        return scoring.warnings_are_not_failures(super()._preprocess(nb))
 
 
 def validate(path):
     """(ok, lines): run one notebook's tests with nbgrader's Validator and describe the result."""
-    validator = Validator(config=course.nbgrader_config(course.workdir()))
+    validator = WarningTolerantValidator(config=course.nbgrader_config(course.workdir()))
     validator.ignore_checksums = True  # the release's stored checksums predate hidden-test removal (jupyter/nbgrader#1961)
     try:
         results = validator.validate(str(path))

@@ -14,10 +14,12 @@ import nbformat
 import pytest
 
 from autograder import course, examples
-from autograder.exercises import exercises, mistakes, nbgrader_meta, read_notebook, strip_solution_markers
+from autograder.exercises import defined_name, exercises, mistakes, nbgrader_meta, read_notebook, strip_solution_markers
 from autograder.export import export, rows
-from autograder.feedback import HIDDEN_BLOCK, feedback
-from autograder.grade import grade, load_statuses
+from autograder.feedback import feedback
+from autograder.grade import grade
+from autograder.hidden_tests import HIDDEN_BLOCK
+from autograder.statuses import load_statuses
 
 LECTURES = course.lectures()
 L00 = "00_backprop"
@@ -64,6 +66,24 @@ def _stripped(cells):
     return cells
 
 
+def _noisy(answer):
+    """A correct answer that writes to stderr on every call: a UserWarning, a RuntimeWarning, a print."""
+    name = defined_name(answer)
+    return answer + f"""
+
+import sys as _sys
+import warnings as _warnings
+_quiet_{name} = {name}
+
+
+def {name}(*args, **kwargs):
+    _warnings.warn("a harmless warning", UserWarning)
+    np.float64(0.0) / np.float64(0.0)
+    print("progress 100%", file=_sys.stderr)
+    return _quiet_{name}(*args, **kwargs)
+"""
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Grade the whole class once into a fresh work folder and gradebook; returns (work, submissions)."""
@@ -74,6 +94,11 @@ def graded(tmp_path_factory):
     patch.setenv("AUTOGRADER_WORKDIR", str(work))
     patch.setenv("AUTOGRADER_DB_URL", f"sqlite:///{db}")
     subs = examples.build(tmp / "submissions", LECTURES)
+    for lecture in LECTURES:
+        answers = _answers(lecture, "alternatives")
+        _write(examples.fill_answers(_release(lecture), answers), subs / "alternatives" / lecture / course.lecture_notebook(lecture))
+    _write(examples.fill_answers(_release(L00), {name: _noisy(source) for name, source in
+                                                 _answers(L00, "correct").items()}), subs / "warnings" / L00 / NB00)
     correct, wrong = _answers(L00, "correct"), _answers(L00, "mistakes")
     _write(_tampered(correct, _emptied), subs / "emptied_tests" / L00 / NB00)
     _write(_tampered(wrong, lambda cells: [c for c in cells if not _is_test(c)]), subs / "deleted_tests" / L00 / NB00)
@@ -116,6 +141,23 @@ def test_correct_submission_gets_full_marks(graded, lecture):
     assert row["status"] == "graded"
     for name, points in _points(lecture).items():
         assert row[name] == points, f"{name}: {row[name]} of {points}"
+
+
+@pytest.mark.parametrize("lecture", LECTURES)
+def test_alternative_answers_get_full_marks(graded, lecture):
+    """Does a correct answer written differently from the reference get every point (as the grader grades)?"""
+    row = _row(graded, "alternatives", lecture)
+    assert row["status"] == "graded"
+    for name, points in _points(lecture).items():
+        assert row[name] == points, f"{name}: the alternative scored {row[name]} of {points}"
+
+
+def test_warnings_are_not_failures(graded):
+    """Does a correct answer that warns and writes to stderr during every test keep full marks?"""
+    row = _row(graded, "warnings")
+    assert row["status"] == "graded"
+    for name, points in _points(L00).items():
+        assert row[name] == points, f"{name}: a correct answer that printed warnings scored {row[name]} of {points}"
 
 
 @pytest.mark.parametrize("lecture", LECTURES)

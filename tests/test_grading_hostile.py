@@ -15,12 +15,14 @@ from datetime import datetime
 import nbformat
 import pytest
 
-from autograder import course, examples, sandbox
+from autograder import course, examples
 from autograder.exercises import nbgrader_meta, read_notebook
 from autograder.export import export, rows
-from autograder.grade import Options, grade, load_statuses
+from autograder.grade import Options, grade
 from autograder.late import parse
 from autograder.report import report
+from autograder.sandbox import host as sandbox
+from autograder.statuses import load_statuses
 
 L00 = "00_backprop"
 NB00 = course.lecture_notebook(L00)

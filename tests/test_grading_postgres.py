@@ -20,7 +20,7 @@ import pytest
 from autograder import course, examples
 from autograder.export import export
 from autograder.grade import Options, grade
-from autograder.sandbox import Limits
+from autograder.sandbox.protocol import Limits
 
 L00 = "00_backprop"
 

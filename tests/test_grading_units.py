@@ -8,9 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import collect, course, examples, integrity, sandbox
+from autograder import collect, course, examples, integrity
 from autograder.exercises import read_notebook
 from autograder.late import LatePenalty, parse
+from autograder.sandbox import host as sandbox
 
 L00 = "00_backprop"
 NB00 = course.lecture_notebook(L00)
@@ -95,6 +96,31 @@ exec("print(1)")
     assert sum(f["kind"] == "reference" for f in flags) == 3
 
 
+@pytest.mark.parametrize("source", [
+    "class Preprocessor(data.Preprocessor):\n    pass",
+    "preprocessor = data.Preprocessor",
+    "Preprocessor = trainlab.data.Preprocessor",
+    "class Preprocessor:\n    def __init__(self, *a):\n        self.inner = data.Preprocessor(*a)",
+    "from trainlab.data import Preprocessor",
+])
+def test_static_scan_flags_reference_classes(source):
+    """Is an answer that reuses the library's reference class (subclassed, aliased, wrapped, imported) flagged?"""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    flags = integrity.scan(nb, set(), {"preprocessor"})
+    assert [f["kind"] for f in flags if f["kind"] == "reference"] == ["reference"], flags
+    assert "trainlab.data.Preprocessor" in flags[0]["detail"]
+
+
+def test_static_scan_knows_every_class_exercise():
+    """Are the class exercises (Preprocessor, EarlyStopping, ReduceOnPlateau) found by their grade_ids?"""
+    for grade_id, name, module in (("preprocessor", "Preprocessor", "data"),
+                                   ("early_stopping", "EarlyStopping", "regularization"),
+                                   ("reduce_on_plateau", "ReduceOnPlateau", "schedules")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"class {name}({module}.{name}):\n    pass")])
+        assert [f["kind"] for f in integrity.scan(nb, set(), {grade_id})] == ["reference"], name
+        assert integrity.scan(nb, set(), {"something_else"}) == []  # other library classes are fair to use
+
+
 @pytest.mark.parametrize("lecture", course.lectures())
 def test_static_scan_does_not_flag_the_solutions(lecture):
     """Does the reference answer of every lecture pass the scan without a flag (no false alarms)?"""
@@ -171,7 +197,7 @@ def test_cli_rejects_bad_limits():
 def test_fallback_without_bubblewrap(tmp_path, monkeypatch):
     """Without bubblewrap: is a correct answer still graded, a memory bomb stopped, and the lack of isolation said?"""
     from autograder.export import rows
-    from autograder.grade import load_statuses
+    from autograder.statuses import load_statuses
     subs, work = tmp_path / "submissions", tmp_path / "work"
     release = read_notebook(course.RELEASE / L00 / NB00)
     nb = examples.fill_answers(release, examples.answers_for(L00, "correct"))

@@ -1,11 +1,12 @@
 """Execute one sanitized submission inside the sandbox: nbclient and the kernel, both in here.
 
-Started by the grader (``autograder.sandbox``) as ``python sandbox_worker.py`` inside the
+Started by the grader (``autograder.sandbox.host``) as ``python worker.py`` inside the
 sandbox, one process per submission. It reads a JSON request on stdin (the sanitized
-notebook, the limits, the guard settings), sets its resource limits (inherited by the
-kernel), runs every code cell with a per-cell and a whole-notebook time limit, guards
-every test cell (see ``sandbox_kernel.py``), caps the outputs, and writes one JSON result
-to the pipe that was its stdout. Nothing it prints elsewhere reaches the grader.
+notebook, the limits, the guard settings: ``protocol.Request``), sets its resource limits
+(inherited by the kernel), runs every code cell with a per-cell and a whole-notebook time
+limit, guards every test cell (see ``kernel.py``), caps the outputs, and writes one JSON
+result (``protocol.Result``) to the pipe that was its stdout. Nothing it prints elsewhere
+reaches the grader.
 
 A test cell that did not run (the kernel died, stopped answering, or the notebook ran
 out of time) gets an error output, so that nbgrader scores it 0 instead of counting a
@@ -21,25 +22,26 @@ import sys
 import threading
 import time
 
-CELL_TIMEOUT_ERROR = {  # what nbgrader's Execute preprocessor records for a cell that timed out
-    "ename": "CellTimeoutError",
+if __package__:  # imported as autograder.sandbox.worker
+    from autograder.sandbox import protocol
+else:  # run as a script (in the sandbox): this folder is sys.path[0]
+    import protocol
+
+CELL_TIMEOUT_OUTPUT = {  # what nbgrader's Execute preprocessor records for a cell that timed out
+    "ename": protocol.CELL_TIMEOUT_ERROR,
     "evalue": "",
-    "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"],
+    "traceback": [f"\x1b[0;31m{protocol.CELL_TIMEOUT_ERROR}\x1b[0m: No reply from kernel before timeout"],
 }
-MAX_EVENTS = 500
-GUARD_TIMEOUT = 60  # seconds for one guard check; it takes milliseconds
 
 
 def set_limits(limits):
     """Resource limits for this process and the kernel it starts (None: leave as is)."""
-    table = {"as": resource.RLIMIT_AS, "nproc": resource.RLIMIT_NPROC, "fsize": resource.RLIMIT_FSIZE,
-             "cpu": resource.RLIMIT_CPU, "nofile": resource.RLIMIT_NOFILE, "core": resource.RLIMIT_CORE}
     for name, value in limits.items():
-        if value is None:
+        if value is None or name not in protocol.RLIMITS:
             continue
         hard = value + 5 if name == "cpu" else value
         try:
-            resource.setrlimit(table[name], (value, hard))
+            resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, hard))
         except (ValueError, OSError) as err:
             print(f"could not set RLIMIT_{name.upper()}={value}: {err}", file=sys.stderr)
 
@@ -85,13 +87,13 @@ class Audit:
                 line = pipe.readline(4096)
                 if not line:
                     break
-                if len(self.events) >= MAX_EVENTS:
+                if len(self.events) >= protocol.MAX_EVENTS_KEPT:
                     continue
                 try:
                     event = json.loads(line)
                     event = {"kind": str(event["kind"])[:40], "detail": str(event["detail"])[:300]}
                 except Exception:  # garbage written into the pipe by student code
-                    event = {"kind": "tamper", "detail": "unreadable data on the grader's audit channel"}
+                    event = {"kind": protocol.TAMPER_EVENT, "detail": "unreadable data on the grader's audit channel"}
                 self.events.append({"cell": self.cell, **event})
         self.eof_at = time.monotonic()
 
@@ -117,9 +119,7 @@ def build_client_class():
             self.cell_output = {}
             self.truncated = set()
             self.interrupted_for_output = set()
-            self.hints = {"cell_timeouts": [], "kernel_died": None, "kernel_exit": None, "unresponsive": None,
-                          "notebook_timeout": False, "output_truncated": False, "not_run": [],
-                          "tamper_failed": [], "guard_errors": []}
+            self.hints = protocol.new_hints()
             self.findings = []   # (cell, kind, detail)
             self.finished_at = None
             self.process = None
@@ -205,7 +205,7 @@ def build_client_class():
             except DeadKernelError:
                 self.hints["kernel_died"] = next_index
                 reason = f"the kernel died while running cell {next_index}"
-                self._fail_cell(next_index, "DeadKernelError", reason)
+                self._fail_cell(next_index, protocol.DEAD_KERNEL_ERROR, reason)
                 self._not_run(next_index + 1, reason)
             self.hints["kernel_exit"] = self._kernel_exit()
             self.set_widgets_metadata()
@@ -217,7 +217,7 @@ def build_client_class():
                     before = await self._guard(f"before({exercise!r})")
                 except GuardFailed as err:
                     self.hints["tamper_failed"].append(index)
-                    self._fail_cell(index, "TamperError", f"the grader could not check this test's helpers ({err})")
+                    self._fail_cell(index, protocol.TAMPER_ERROR, f"the grader could not check this test's helpers ({err})")
                     return
                 for detail in before:
                     self.findings.append((index, "monkeypatch", f"restored before test {exercise}: {detail}"))
@@ -225,27 +225,28 @@ def build_client_class():
                 await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
             except CellTimeoutError:  # interrupted, but the kernel never went idle again
                 self.hints["unresponsive"] = index
-                raise Stop("CellTimeoutError", f"cell {index} hit the time limit and the kernel did not "
-                                               "stop when interrupted") from None
-            if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs if o.output_type == "error"):
+                raise Stop(protocol.CELL_TIMEOUT_ERROR, f"cell {index} hit the time limit and the kernel did "
+                                                        "not stop when interrupted") from None
+            if any(o.get("ename") == protocol.CELL_TIMEOUT_ERROR for o in cell.outputs if o.output_type == "error"):
                 self.hints["cell_timeouts"].append(index)
                 if not await self._responsive():
                     self.hints["unresponsive"] = index
-                    raise Stop("CellTimeoutError", f"cell {index} hit the time limit and the kernel did not "
+                    raise Stop(protocol.CELL_TIMEOUT_ERROR, f"cell {index} hit the time limit and the kernel did not "
                                                    "stop when interrupted")
             if exercise is not None:
                 try:
                     after = await self._guard("after()")
                 except GuardFailed as err:
                     self.hints["tamper_failed"].append(index)
-                    cell.outputs.append(error_output("TamperError", f"the grader could not check this test ({err})"))
+                    cell.outputs.append(error_output(protocol.TAMPER_ERROR,
+                                                     f"the grader could not check this test ({err})"))
                     return
                 if after["changed"]:
                     self.hints["tamper_failed"].append(index)
                     for detail in after["changed"]:
                         self.findings.append((index, "monkeypatch", f"changed while test {exercise} ran: {detail}"))
                     cell.outputs.append(error_output(
-                        "TamperError", "code run by this test replaced what the test relies on: "
+                        protocol.TAMPER_ERROR, "code run by this test replaced what the test relies on: "
                         + "; ".join(after["changed"][:5])))
                 for detail in after.get("library", []):
                     self.findings.append((index, "other", f"changed while test {exercise} ran, not by student code "
@@ -261,10 +262,10 @@ def build_client_class():
                 self.timing["guard_calls"] = self.timing.get("guard_calls", 0) + time.monotonic() - started
 
         async def _guard_call(self, call):
-            expression = f"__import__('sys').modules['_autograder_guard'].{call}"
+            expression = f"__import__('sys').modules[{protocol.GUARD_MODULE!r}].{call}"
             msg_id = await _maybe(self.kc.execute("", silent=True, store_history=False,
                                                   user_expressions={"guard": expression}))
-            reply = await self._reply(msg_id, GUARD_TIMEOUT)
+            reply = await self._reply(msg_id, protocol.GUARD_TIMEOUT)
             if reply is None:
                 raise GuardFailed("no answer from the kernel")
             result = reply["content"].get("user_expressions", {}).get("guard", {})
@@ -320,7 +321,7 @@ def build_client_class():
                 if cell.cell_type == "code" and cell.source.strip():
                     self.hints["not_run"].append(index)
                     if index in self.tests:
-                        cell.outputs = [error_output("NotRun", f"this test did not run: {reason}")]
+                        cell.outputs = [error_output(protocol.NOT_RUN_ERROR, f"this test did not run: {reason}")]
 
         def _kernel_exit(self):
             return self.process.poll() if self.process is not None else None
@@ -395,7 +396,7 @@ def main():
         json.dump(guard_settings, f)
     os.environ.update({"JUPYTER_PATH": private, "JUPYTER_RUNTIME_DIR": os.path.join(private, "runtime"),
                        "JUPYTER_CONFIG_DIR": private, "IPYTHONDIR": os.path.join(private, "ipython"),
-                       "AUTOGRADER_GUARD": guard_path, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+                       protocol.GUARD_ENV: guard_path, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     sys.modules.setdefault("rfc3987_syntax", None)  # jsonschema's URI checks: 1.6 s of import for nothing
 
     import nbformat
@@ -407,7 +408,7 @@ def main():
     config.KernelManager.transport = "ipc"  # unix sockets in the private folder: no TCP port, no network needed
     config.KernelManager.ip = os.path.join(private, "runtime", "kernel")
     client = client_class(nb, request, audit, config=config, kernel_name="python3", timeout=request["cell_timeout"],
-                          interrupt_on_timeout=True, error_on_timeout=CELL_TIMEOUT_ERROR, allow_errors=True,
+                          interrupt_on_timeout=True, error_on_timeout=CELL_TIMEOUT_OUTPUT, allow_errors=True,
                           raise_on_iopub_timeout=True, shutdown_kernel="immediate", record_timing=False,
                           startup_timeout=120, resources={"metadata": {"path": work}})
     kernel_log = open(os.path.join(private, "kernel.log"), "wb")
@@ -421,16 +422,16 @@ def main():
     kernel_log.close()
     with open(os.path.join(private, "kernel.log"), "rb") as f:
         log_tail = f.read()[-4000:].decode("utf-8", "replace")
-    result = {
-        "cells": [{"outputs": c.get("outputs", []), "execution_count": c.get("execution_count")}
-                  if c.cell_type == "code" else None for c in nb.cells],
-        "metadata": {k: nb.metadata[k] for k in ("language_info", "widgets") if k in nb.metadata},
-        "hints": client.hints, "findings": client.findings, "events": audit.events,
-        "audit_closed_early": client.audit_closed_early(),
-        "timing": dict(client.timing, total=time.monotonic() - started, worker_cpu=_cpu(resource.RUSAGE_SELF),
-                       kernel_cpu=_cpu(resource.RUSAGE_CHILDREN)),
-        "error": error, "kernel_log": log_tail,
-    }
+    result = protocol.Result(
+        cells=[{"outputs": c.get("outputs", []), "execution_count": c.get("execution_count")}
+               if c.cell_type == "code" else None for c in nb.cells],
+        metadata={k: nb.metadata[k] for k in ("language_info", "widgets") if k in nb.metadata},
+        hints=client.hints, findings=client.findings, events=audit.events,
+        audit_closed_early=client.audit_closed_early(),
+        timing=dict(client.timing, total=time.monotonic() - started, worker_cpu=_cpu(resource.RUSAGE_SELF),
+                    kernel_cpu=_cpu(resource.RUSAGE_CHILDREN)),
+        error=error, kernel_log=log_tail,
+    )
     data = json.dumps(result).encode()
     view = memoryview(data)
     while view:

@@ -1,8 +1,8 @@
 """Kernel start-up inside the grading sandbox: guard what the tests rely on, report what student code does.
 
-The sandbox worker (``sandbox_worker.py``) starts every kernel as
-``python sandbox_kernel.py -f CONNECTION_FILE`` with ``AUTOGRADER_GUARD`` naming a JSON
-settings file. Before any student code runs, this module
+The sandbox worker (``worker.py``) starts every kernel as
+``python kernel.py -f CONNECTION_FILE`` with ``AUTOGRADER_GUARD`` naming a JSON settings
+file (``protocol.GuardSettings``). Before any student code runs, this module
 
 1. imports the modules the setup cell and the test cells import (numpy, trainlab, torch,
    ...) and snapshots them, builtins and IPython's execution machinery (shell, kernel,
@@ -33,7 +33,11 @@ import threading
 import time
 import types
 
-GUARD_MODULE = "_autograder_guard"
+if __package__:  # imported as autograder.sandbox.kernel
+    from autograder.sandbox import protocol
+else:  # run as a script (in the sandbox): this folder is sys.path[0]
+    import protocol
+
 HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 MISSING = object()
 FULL_TREES = ("numpy", "trainlab")  # every loaded submodule is guarded, not only the imported ones
@@ -52,14 +56,7 @@ PATH_EVENTS = {"open", "os.listdir", "os.scandir", "os.remove", "os.rename", "os
                "os.chmod", "os.chown", "os.link", "os.symlink", "os.truncate", "os.utime",
                "shutil.rmtree", "shutil.copyfile", "shutil.move"}
 WRITE_EVENTS = PATH_EVENTS - {"open", "os.listdir", "os.scandir"}
-KINDS = {"socket.": "network", "subprocess.": "process", "os.system": "process", "os.exec": "process",
-         "os.posix_spawn": "process", "os.spawn": "process", "os.fork": "process", "os.kill": "process",
-         "ctypes.": "ctypes", "sys._getframe": "introspection", "object.__getattr__": "introspection",
-         "gc.": "introspection", "sys.settrace": "monkeypatch", "sys.setprofile": "monkeypatch",
-         "object.__setattr__": "monkeypatch", "object.__delattr__": "monkeypatch",
-         "sys.addaudithook": "monkeypatch", "code.__new__": "monkeypatch", "exec": "exec", "compile": "exec"}
 FRAME_ATTRS = {"tb_frame", "f_back", "gi_frame", "cr_frame", "ag_frame", "f_locals", "f_globals", "__closure__"}
-MAX_EVENTS = 200
 
 
 class OutputLimitExceeded(Exception):
@@ -191,7 +188,7 @@ class Guard:
         self.shell.events.register("pre_execute", self._reset_output)
         self.kernel = kernel
         self.start_seconds = time.perf_counter() - started
-        sys.modules[GUARD_MODULE] = types.SimpleNamespace(arm=self.arm, before=self.before, after=self.after)
+        sys.modules[protocol.GUARD_MODULE] = types.SimpleNamespace(arm=self.arm, before=self.before, after=self.after)
         if self.audit_fd is not None:
             sys.addaudithook(self._audit)
 
@@ -492,7 +489,7 @@ class Guard:
             bad = [p for p in paths if not (self._writable(p) if writing else self._readable(p))]
             if not bad or not self._student_on_stack(sys._getframe(2)):
                 return
-            kind = "write-outside" if writing else "read-outside"
+            kind = protocol.WRITE_OUTSIDE if writing else protocol.READ_OUTSIDE
             detail = f"{event} {bad[0]}"
         else:
             if event == "object.__getattr__" and not (len(args) > 1 and args[1] in FRAME_ATTRS | {"__code__"}):
@@ -506,10 +503,10 @@ class Guard:
                     return
             elif not self._student_on_stack(frame):
                 return
-            kind = next((k for prefix, k in KINDS.items() if event.startswith(prefix)), "other")
+            kind = next((k for prefix, k in protocol.AUDIT_KINDS.items() if event.startswith(prefix)), "other")
             detail = event + (" " + _short(args) if args else "")
         key = (kind, detail)
-        if key in self._events_sent or len(self._events_sent) >= MAX_EVENTS:
+        if key in self._events_sent or len(self._events_sent) >= protocol.MAX_EVENTS:
             return
         self._events_sent.add(key)
         line = json.dumps({"kind": kind, "detail": detail[:300]}) + "\n"
@@ -543,7 +540,8 @@ def main():
     """Start the guarded kernel (argv as ipykernel_launcher's)."""
     if sys.path and os.path.abspath(sys.path[0] or ".") + os.sep == HERE:
         del sys.path[0]
-    with open(os.environ.pop("AUTOGRADER_GUARD")) as f:
+    sys.modules.pop("protocol", None)  # student code gets no handle on it by name
+    with open(os.environ.pop(protocol.GUARD_ENV)) as f:
         settings = json.load(f)
     guard = Guard(settings)
     started = time.perf_counter()

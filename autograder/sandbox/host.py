@@ -43,28 +43,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WORKER = HERE / "sandbox_worker.py"
-KERNEL = HERE / "sandbox_kernel.py"
+from autograder.sandbox import protocol
+from autograder.sandbox.protocol import IN_SANDBOX_CODE, IN_SANDBOX_PRIVATE, IN_SANDBOX_WORK, Limits
+
+HERE = Path(__file__).resolve().parent   # the worker's and kernel's scripts, run from here (or bound in)
 SANDBOX_UID = int(os.environ.get("AUTOGRADER_SANDBOX_UID", 65534))
-IN_SANDBOX_CODE = "/tmp/.autograder-code"   # where the worker and kernel scripts are bound (read-only)
-IN_SANDBOX_WORK = "/tmp/submission"         # the kernel's working folder
-IN_SANDBOX_PRIVATE = "/tmp/.autograder"      # kernelspec, connection files, guard settings
-STARTUP_GRACE = 60   # seconds beyond the notebook limit before the sandbox is killed
-GiB = 1024 ** 3
-
-
-@dataclass
-class Limits:
-    """Per-submission limits (the grade command's options)."""
-
-    cell_timeout: int = 300          # seconds per cell
-    notebook_timeout: int = 1800     # seconds for the whole notebook
-    memory: int = 4 * GiB            # bytes: cgroup memory limit and RLIMIT_AS
-    processes: int = 128             # tasks (processes and threads) in one sandbox
-    output: int = 10_000_000         # bytes of output per cell and per notebook
-    disk: int = 256 * 1024 ** 2      # bytes of scratch space (tmpfs size, RLIMIT_FSIZE)
-    workers: int = 1                 # sandboxes running at once (for the shared RLIMIT_NPROC)
 
 
 @dataclass
@@ -320,9 +303,10 @@ def bwrap_args(mech, limits, hidden, exposed):
     for path in hidden:  # a secret inside a folder bound back (e.g. a work folder inside the venv)
         if any(_contains(e, path) and e != path for e in exposed):
             args += ["--tmpfs", str(path)]
-    args += ["--perms", "0755", "--dir", IN_SANDBOX_CODE, "--ro-bind", str(WORKER), f"{IN_SANDBOX_CODE}/sandbox_worker.py",
-             "--ro-bind", str(KERNEL), f"{IN_SANDBOX_CODE}/sandbox_kernel.py",
-             "--chdir", "/tmp", "--unsetenv", "AUTOGRADER_CGROUPS"]
+    args += ["--perms", "0755", "--dir", IN_SANDBOX_CODE]
+    for name in protocol.SCRIPTS:  # the scripts only, not the rest of the package folder
+        args += ["--ro-bind", str(HERE / name), f"{IN_SANDBOX_CODE}/{name}"]
+    args += ["--chdir", "/tmp", "--unsetenv", "AUTOGRADER_CGROUPS"]
     return args
 
 
@@ -380,7 +364,7 @@ class RunResult:
 class Sandbox:
     """Launches sandboxed workers with one configuration (mechanisms, limits, filesystem view)."""
 
-    def __init__(self, mech, limits, course_root, secrets, data_dirs):
+    def __init__(self, mech, limits: Limits, course_root, secrets, data_dirs):
         self.mech, self.limits = mech, limits
         self.hidden, self.exposed = filesystem_view(course_root, secrets, data_dirs)
         self.readable = [str(p) for p in self.exposed] + ["/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin",
@@ -402,16 +386,16 @@ class Sandbox:
         limits = self.limits
         scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
         work, private, code, readable, writable = self.request_paths(scratch)
-        request = dict(request, workdir=work, private_dir=private, kernel_script=f"{code}/sandbox_kernel.py",
+        request = dict(request, workdir=work, private_dir=private, kernel_script=f"{code}/{protocol.KERNEL_SCRIPT}",
                        cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
                        output_limit=limits.output)
         request["guard"] = dict(request["guard"], readable=readable, writable=writable,
                                 cell_output_limit=limits.output)
         request["limits"] = {"as": limits.memory, "nproc": _nproc_limit(self.mech, limits),
-                             "fsize": limits.disk, "cpu": limits.notebook_timeout + STARTUP_GRACE,
-                             "nofile": 4096, "core": 0}
+                             "fsize": limits.disk, "cpu": limits.notebook_timeout + protocol.STARTUP_GRACE,
+                             "nofile": protocol.OPEN_FILES, "core": 0}
         env = environment("/tmp" if self.mech.isolated else str(scratch))
-        cmd = _drop_privileges(self.mech) + [sys.executable, f"{code}/sandbox_worker.py"]
+        cmd = _drop_privileges(self.mech) + [sys.executable, f"{code}/{protocol.WORKER_SCRIPT}"]
         if self.mech.isolated:
             cmd = bwrap_args(self.mech, limits, self.hidden, self.exposed) + ["--"] + cmd
         else:
@@ -474,7 +458,7 @@ class Sandbox:
         for thread in threads:
             thread.start()
         try:
-            proc.wait(timeout=limits.notebook_timeout + STARTUP_GRACE)
+            proc.wait(timeout=limits.notebook_timeout + protocol.STARTUP_GRACE)
         except subprocess.TimeoutExpired:
             killed.append("timeout")
             self._kill(proc, cgroup)
