@@ -12,6 +12,7 @@ Examples:
     python -m autograder report                  # plots, summary table, integrity report
     python -m autograder demo                    # the whole path on the bundled example submissions
     python -m autograder bench                   # plain nbgrader vs this grader on 20 submissions
+    python -m autograder mutants 05              # mutation score of a lecture's tests, survivors with reasons
 Settings: AUTOGRADER_WORKDIR (default grading/), AUTOGRADER_DB_URL (any SQLAlchemy URL; default SQLite in it).
 """
 import argparse
@@ -141,6 +142,11 @@ def cmd_export(args):
     return 0
 
 
+def cmd_mutants(args):
+    from autograder.mutants import print_report
+    return 1 if print_report(_lectures(args)) else 0
+
+
 def cmd_demo(args):
     from autograder.demo import demo
     return demo(_lectures(args))
@@ -199,6 +205,9 @@ def parser():
     cmd.add_argument("--workers", type=int, default=0, help="our workers (default: one per CPU core)")
     cmd.add_argument("--cell-timeout", type=int, default=DEFAULTS.cell_timeout,
                      help="seconds per cell (default %(default)s)")
+    cmd = add("mutants", cmd_mutants, "generated mutants of every answer: the mutation score per lecture and every "
+              "survivor with its recorded reason; exit 1 when a survivor has none")
+    cmd.add_argument("lecture", nargs="*", help="lecture folders or numbers (default: all)")
     cmd = add("demo", cmd_demo, "release, execute the solutions, grade the example submissions, print the scores")
     cmd.add_argument("--lecture", action="append")
     return p

@@ -126,3 +126,45 @@ def survives(run_test_cell, setup, mutant, test_source):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def lecture_report(lecture):
+    """{exercise: (killed, total, {surviving key: recorded reason or None})} for one lecture."""
+    import contextlib
+    import io
+    import warnings
+
+    import numpy as np
+
+    from autograder import course
+    from autograder.exercises import equivalent_mutants, exercises, read_notebook, run_test_cell, setup_source
+    nb = read_notebook(course.SOLUTIONS / lecture / course.lecture_notebook(lecture))
+    setup, recorded, found = setup_source(nb), equivalent_mutants(lecture), {}
+    for exercise in exercises(nb):
+        reasons = recorded.get(exercise.name, {})
+        alive = {}
+        changed = mutants(exercise.answer_source)
+        for mutant in changed:
+            with warnings.catch_warnings(), np.errstate(all="ignore"), \
+                    contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore")
+                if survives(run_test_cell, setup, mutant, exercise.test_source):
+                    alive[mutant.key] = reasons.get(mutant.key)
+        found[exercise.name] = (len(changed) - len(alive), len(changed), alive)
+    return found
+
+
+def print_report(lectures):
+    """Print each lecture's mutation score and every survivor with its recorded reason; returns the
+    number of survivors without one (the lecture's tests must kill them or record why they cannot)."""
+    unexplained = 0
+    for lecture in lectures:
+        found = lecture_report(lecture)
+        killed = sum(k for k, _, _ in found.values())
+        total = sum(t for _, t, _ in found.values())
+        print(f"{lecture}: {killed}/{total} mutants killed ({killed / max(total, 1):.0%})")
+        for name, (k, t, alive) in found.items():
+            for key, reason in alive.items():
+                unexplained += reason is None
+                print(f"  {name}: survives `{key}` — {reason or 'NOT RECORDED: kill it or record why'}")
+    return unexplained
