@@ -119,19 +119,12 @@ class EMA:
             self.ema_params = {name: np.array(w, dtype=float, copy=True) for name, w in solver.model.params.items()}
 
     def on_step_end(self, solver, grads):
-        d, params = self.decay, solver.model.params
-        for name, avg in self.ema_params.items():
-            avg *= d
-            avg += (1 - d) * params[name]
-        bn = getattr(solver.model, "bn_params", None)
-        if bn:
-            if self.ema_bn_params is None:
-                self.ema_bn_params = copy.deepcopy(bn)
-                return
-            for avg, cur in zip(self.ema_bn_params, bn):
-                for key in ("running_mean", "running_var"):
-                    if cur.get(key) is not None:
-                        avg[key] = d * avg[key] + (1 - d) * cur[key]
+        bn = getattr(solver.model, "bn_params", None) or None
+        if bn and self.ema_bn_params is None:  # statistics exist from the first update on
+            self.ema_bn_params = copy.deepcopy(bn)
+            regularization.ema_update(self.ema_params, solver.model.params, self.decay)
+            return
+        regularization.ema_update(self.ema_params, solver.model.params, self.decay, self.ema_bn_params, bn)
 
     @contextlib.contextmanager
     def swapped_in(self, model):

@@ -242,3 +242,32 @@ def inverted_dropout_train_scores(X, params, p, rng):
     h2, _ = layers.dropout_forward(np.maximum(0, h1 @ params["W2"] + params["b2"]),
                                    {"p": p, "mode": "train", "seed": int(seeds[1])})
     return h2 @ params["W3"] + params["b3"]
+
+
+def ema_update(ema_params, params, decay=0.995, ema_bn_params=None, bn_params=None):
+    """One step of Polyak averaging: x_ema = decay * x_ema + (1 - decay) * x, in place.
+
+    What ``callbacks.EMA`` does after every update, for the weights and for batchnorm's running
+    statistics (the averaged weights need statistics that match them; ``update_bn`` recomputes
+    them instead).
+
+    Args:
+        ema_params: dict name -> float array, the averages; each entry is updated (written into
+            the array or replaced by a new one: both are fine).
+        params: dict with the same names and shapes, the current weights (not modified).
+        decay: in [0, 1]; 0.995 averages over about the last 1 / (1 - decay) = 200 updates.
+        ema_bn_params, bn_params: optional lists of batchnorm dicts (one per layer, as
+            ``model.bn_params``) with "running_mean" and "running_var"; when given, both of
+            ema_bn_params' statistics are averaged the same way (other keys left as they are),
+            bn_params not modified.
+    Returns:
+        None.
+    """
+    for name, avg in ema_params.items():
+        avg *= decay
+        avg += (1 - decay) * params[name]
+    if ema_bn_params is not None:
+        for avg, cur in zip(ema_bn_params, bn_params):
+            for key in ("running_mean", "running_var"):
+                if cur.get(key) is not None:  # a layer that has not trained yet has no statistics
+                    avg[key] = decay * avg[key] + (1 - decay) * cur[key]

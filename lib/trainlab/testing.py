@@ -188,7 +188,7 @@ def private_copy(value):
         if value.flags.c_contiguous or value.ndim == 0:
             return value.copy()
         if value.flags.f_contiguous:
-            return np.asfortranarray(value)
+            return np.array(value, order="F", copy=True)
         base = np.empty((value.shape[0] * 2,) + value.shape[1:], value.dtype)
         view = base[::2]
         view[...] = value
