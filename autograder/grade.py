@@ -10,7 +10,9 @@ an exception in a step ends that job with ``error`` and is logged in ``<workdir>
 The statuses (``autograder.statuses``), a detail line and the integrity flags are kept in
 ``<workdir>/status.json``.
 """
+import ast
 import base64
+import copy
 import json
 import os
 import shutil
@@ -33,7 +35,7 @@ from autograder.sandbox import host, protocol
 from autograder.statuses import load_statuses, save_statuses
 
 MAX_EXTRA_FILES = 20 * 1024 ** 2
-MEMORY_ERRORS = ("MemoryError", "_ArrayMemoryError")
+PASS_MARK = protocol.PASS_LINE.split("{")[0]   # what a test cell's pass line starts with
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Job:
     path: Path | None = None                       # the copy in <workdir>/submitted/
     checked: object = None                         # the readable notebook (before nbgrader's sanitize)
     sanitized: object = None
+    trusted: set = field(default_factory=set)      # sources of the cells that are not student code
     request: dict | None = None
     run: host.RunResult | None = None
     timing: dict = field(default_factory=dict)
@@ -85,6 +88,12 @@ class Release:
     cells: dict          # {grade_id: (cell_type, source)}
     trusted: set         # sources of its code cells that are not answer cells (the setup, demos, tests)
     files: dict          # its folder's other files (data a notebook reads): {relative path: base64}
+    tests: dict = field(default_factory=dict)   # {grade_id: {"source", "points"}}: the gradebook's test cells
+    by_id: dict = field(default_factory=dict)   # {grade_id: the release's cell}
+
+    @property
+    def setup(self):
+        return self.cells.get("setup", ("code", ""))[1]
 
 
 @dataclass
@@ -106,7 +115,8 @@ class Run:
                 nb, {nbgrader_meta(c)["grade_id"]: (c.cell_type, c.source) for c in nb.cells
                      if nbgrader_meta(c).get("grade_id")},
                 {c.source for c in nb.cells if c.cell_type == "code" and not nbgrader_meta(c).get("solution")},
-                _extra_files(folder))
+                _extra_files(folder), _gradebook_tests(self.work, lecture, nb),
+                {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if nbgrader_meta(c).get("grade_id")})
         return self.releases[lecture]
 
 
@@ -138,7 +148,8 @@ def check_readable(job, run):
     try:
         if path.stat().st_size > collect.MAX_NOTEBOOK_BYTES:
             return job.end("corrupt", f"not a valid notebook: larger than {collect.MAX_NOTEBOOK_BYTES // 1024 ** 2} MB")
-        nb = nbformat.read(str(path), as_version=4)
+        nb = nbformat.reads(_decode(path.read_bytes()), as_version=4)
+        _clean_strings(nb)
         try:
             nbformat.validate(nb)
         except nbformat.ValidationError:
@@ -151,6 +162,72 @@ def check_readable(job, run):
         first = str(err).splitlines()[0][:200] if str(err) else ""
         return job.end("corrupt", f"not a valid notebook: {type(err).__name__}: {first}")
     job.checked = nb
+
+
+def restore_cells(job, run):
+    """The release's cells by grade_id, whatever the notebook did to them: each grade_id kept once (a duplicated
+    test cell dropped, a duplicated answer cell made ordinary), its nbgrader flags and cell type restored (flags
+    moved between cells, re-typed cells), locked cells' sources restored; malformed nbgrader metadata removed.
+    Everything changed is flagged; the cells stay where the notebook put them (a test runs where it stands)."""
+    nb, release = job.checked, run.release(job.lecture)
+    chosen = {}
+    for index, cell in enumerate(nb.cells):
+        metadata = cell.get("metadata")
+        meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        if not isinstance(metadata, dict):
+            cell["metadata"] = nbformat.NotebookNode()
+            continue
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(grade_id, str) or not grade_id:
+            del metadata["nbgrader"]
+            job.flags.append(integrity.flag("tampered-tests", f"cell {index}: malformed nbgrader metadata removed", index))
+            continue
+        if grade_id in release.by_id:
+            original = release.by_id[grade_id]
+            fits = cell.get("source") == original.source
+            if grade_id not in chosen or (fits and nb.cells[chosen[grade_id]].get("source") != original.source):
+                chosen[grade_id] = index
+    kept = []
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        grade_id = meta.get("grade_id")
+        if grade_id not in release.by_id:
+            kept.append(cell)
+            continue
+        original = release.by_id[grade_id]
+        want = nbgrader_meta(original)
+        if chosen[grade_id] != index:
+            if want.get("locked") or want.get("grade"):
+                job.flags.append(integrity.flag("tampered-tests", f"{grade_id}: a copy of this cell (cell {index}) "
+                                                                  "was removed; the cell is graded once", index))
+                continue
+            del cell.metadata["nbgrader"]
+            job.flags.append(integrity.flag("tampered-tests", f"{grade_id}: a copy of this answer cell (cell {index}) "
+                                                              "is graded as an ordinary cell", index))
+            kept.append(cell)
+            continue
+        keys = ("grade", "solution", "locked", "points", "grade_id")
+        if any(meta.get(k) != want.get(k) for k in keys if k != "points") or (
+                want.get("points") is not None and _number(meta.get("points")) != _number(want.get("points"))):
+            job.flags.append(integrity.flag("tampered-tests", f"{grade_id}: nbgrader flags changed; restored", index))
+        source = original.source if want.get("locked") and not want.get("solution") else cell.get("source", "")
+        if not isinstance(source, str):
+            source = original.source
+        if cell.get("cell_type") != original.cell_type:
+            job.flags.append(integrity.flag("tampered-tests", f"{grade_id}: cell type changed to "
+                                                              f"{cell.get('cell_type')}; restored", index))
+        elif want.get("locked") and not want.get("solution") and cell.get("source") != original.source:
+            job.flags.append(integrity.flag("tampered-tests", f"{grade_id}: locked cell edited"
+                                                              f"{' (emptied)' if not str(cell.get('source', '')).strip() else ''}; restored", index))
+        new = (nbformat.v4.new_code_cell if original.cell_type == "code" else nbformat.v4.new_markdown_cell)(source)
+        new.metadata = copy.deepcopy(dict(cell.metadata))
+        new.metadata["nbgrader"] = copy.deepcopy(want)
+        if "id" in cell:
+            new["id"] = cell["id"]
+        kept.append(new)
+    nb.cells = kept
 
 
 def check_release(job, run):
@@ -175,30 +252,44 @@ def check_release(job, run):
 
 def sanitize(job, run):
     """nbgrader's ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells (test cells restored from the
-    gradebook with their points, deleted and stripped ones added back; each change flagged), CheckCellMetadata."""
-    path, changes = run.converter.sanitize(job.lecture, job.student, job.path, run.release(job.lecture).cells)
+    gradebook with their points, deleted and stripped ones added back; each change flagged), CheckCellMetadata.
+    A notebook nbgrader cannot take (after restore_cells) is ``corrupt`` with nbgrader's reason."""
+    try:
+        path, changes = run.converter.sanitize(job.lecture, job.student, job.path, run.release(job.lecture).cells)
+        job.sanitized = read_notebook(path)
+    except Exception as err:
+        _write_log(run.work, job, traceback.format_exc())
+        first = str(err).splitlines()[0][:200] if str(err) else ""
+        return job.end("corrupt", f"nbgrader could not read the notebook's cells: {type(err).__name__}: {first}")
     job.flags += [integrity.flag("tampered-tests", change) for change in changes]
-    job.sanitized = read_notebook(path)
 
 
 def prepare_request(job, run):
-    """What the sandbox worker needs: the sanitized notebook, its test cells, the guard's settings."""
+    """What the sandbox worker needs (the notebook with every test cell replaced by a placeholder: no hidden test
+    enters the sandbox) and what the judge needs (the gradebook's test cells, the setup cell), kept apart."""
     nb, release = job.sanitized, run.release(job.lecture)
-    tests = {str(i): nbgrader_meta(c)["grade_id"] for i, c in enumerate(nb.cells) if scoring.is_test_cell(c)}
-    setup = release.cells.get("setup", ("code", ""))[1]
-    trusted = release.trusted | {nb.cells[int(i)].source for i in tests} | {setup}
+    worker_nb = copy.deepcopy(nb)
+    test_cells, tests = {}, {}
+    for index, cell in enumerate(nb.cells):
+        if not scoring.is_test_cell(cell):
+            continue
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        test_cells[str(index)] = grade_id
+        worker_nb.cells[index].source = protocol.PLACEHOLDER.format(grade_id=grade_id)
+        if grade_id in release.tests:
+            tests[str(index)] = dict(release.tests[grade_id], grade_id=grade_id)
+    job.trusted = release.trusted | {nb.cells[int(i)].source for i in test_cells} | {release.setup} | {
+        t["source"] for t in release.tests.values()}
     job.request = {
-        "notebook": nb, "test_cells": tests, "files": release.files, "matplotlib_cache": run.fonts,
-        "guard": {"setup_source": setup, "trusted_cells": sorted(trusted),
-                  "test_sources": [nb.cells[int(i)].source for i in tests]},
+        "notebook": worker_nb, "test_cells": test_cells, "files": release.files, "matplotlib_cache": run.fonts,
+        "kernel": {"trusted_cells": sorted(release.trusted)},
+        "judge": {"tests": tests, "setup": release.setup},   # taken out by the host before the request is sent
     }
 
 
 def scan(job, run):
     """The integrity report's static part: the student's own cells read without running them."""
-    request = job.request
-    job.flags += integrity.scan(job.sanitized, set(request["guard"]["trusted_cells"]),
-                                set(request["test_cells"].values()))
+    job.flags += integrity.scan(job.sanitized, job.trusted, set(job.request["test_cells"].values()))
 
 
 def execute(job, run):
@@ -209,23 +300,52 @@ def execute(job, run):
         _write_log(run.work, job, traceback.format_exc())
         return job.end("error", f"the sandbox failed: {type(err).__name__}: {err}")
     job.timing["sandbox"] = job.run.seconds
+    job.timing["judge"] = job.run.judge_seconds
+    job.timing["tests"] = {v.get("grade_id", str(k)): [round(v.get("seconds", 0), 3), v.get("messages")]
+                           for k, v in job.run.verdicts.items()}
     if job.run.result:
         job.timing["worker"] = job.run.result.get("timing", {})
 
 
 def merge_outputs(job, run):
-    """The worker's outputs into the sanitized notebook (malformed ones replaced); with no result, every
-    test cell gets an error, so that nbgrader cannot count a test that never ran as passed."""
+    """Test cells get the judge's outputs and nothing else (no verdict: NotRun, so that nbgrader cannot count a
+    test that never ran as passed); the other cells get the worker's outputs (shown, never scored; malformed
+    ones replaced). Student output imitating the pass line or quoting a hidden test is flagged."""
     result, nb = job.run.result, job.sanitized
     if result is not None and len(result.get("cells", [])) == len(nb.cells):
         for cell, executed in zip(nb.cells, result["cells"]):
-            if cell.cell_type == "code" and isinstance(executed, dict):
-                cell.outputs = [nbformat.from_dict(o) for o in executed.get("outputs", []) if isinstance(o, dict)]
-                cell.execution_count = executed.get("execution_count")
-        nb.metadata.update(result.get("metadata", {}))
+            if cell.cell_type == "code" and isinstance(executed, dict) and not scoring.is_test_cell(cell):
+                outputs = executed.get("outputs", [])
+                cell.outputs = [nbformat.from_dict(o) for o in outputs if isinstance(o, dict)] \
+                    if isinstance(outputs, list) else []
+                count = executed.get("execution_count")
+                cell.execution_count = count if isinstance(count, int) and not isinstance(count, bool) else None
+        metadata = result.get("metadata", {})
+        nb.metadata.update({k: v for k, v in metadata.items() if k in ("language_info", "widgets")}
+                           if isinstance(metadata, dict) else {})
         _validate_outputs(nb)
+        reason = "the notebook did not reach this test"
     else:
-        _fail_tests(nb, "this test did not run: " + no_result_reason(job.run))
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+        reason = no_result_reason(job.run)
+    if job.run.judge_errors:
+        reason = "the grader's judge failed"
+    hints = (result or {}).get("hints", {}) if isinstance((result or {}).get("hints"), dict) else {}
+    if hints.get("kernel_died") is not None:
+        reason = f"the kernel died in cell {hints['kernel_died']} before this test"
+    for index, cell in enumerate(nb.cells):
+        if scoring.is_test_cell(cell):
+            cell.execution_count = None
+            verdict = job.run.verdicts.get(index)
+            if verdict is not None and isinstance(verdict.get("outputs"), list):
+                cell.outputs = [nbformat.from_dict(o) for o in verdict["outputs"]]
+            else:
+                cell.outputs = [nbformat.v4.new_output("error", ename=protocol.NOT_RUN_ERROR,
+                                                       evalue=f"this test did not run: {reason}",
+                                                       traceback=[f"{protocol.NOT_RUN_ERROR}: this test did not run: {reason}"])]
+    job.flags += _imitations(nb, run.release(job.lecture))
 
 
 def warnings_are_not_failures(job, run):
@@ -242,12 +362,12 @@ def save_scores(job, run):
 
 
 def flag_run(job, run):
-    """The integrity report's run-time part: the kernel's audit events and the test guard's findings."""
+    """The integrity report's run-time part: the kernel's audit events (reference use reported by rpc.serve)."""
     job.flags = integrity.dedupe(job.flags + integrity.from_run(job.run.result))
 
 
 def decide(job, run):
-    """The status and detail line from the outputs, the worker's hints and the cgroup's counters."""
+    """The status and detail line from the grader's own observations (never from what a notebook prints)."""
     status, detail = decide_status(job.run, job.sanitized, run.limits, job.outdated)
     job.end(status, detail)
 
@@ -255,10 +375,11 @@ def decide(job, run):
 STEPS = [
     collect_submission,  # first: every later step reads job.path
     check_readable,      # before anything parses the notebook as nbgrader's
+    restore_cells,       # before check_release and sanitize: every grade_id once, with the release's flags
     check_release,       # before sanitize: nbgrader adds a missing test cell after its answer cell, which must be
                          # there, and fails on grade_ids the gradebook does not know
-    sanitize,            # before the request: the sandbox runs the restored test cells, never the submitted ones
-    prepare_request,
+    sanitize,            # before the request: nbgrader adds deleted test cells back
+    prepare_request,     # the judge runs the gradebook's test cells, never the submitted ones
     scan,                # after prepare_request: the release's and the test cells' sources are not student code
     execute,             # the only step run in a worker thread (up to `workers` at once)
     merge_outputs,       # after execute, before save_scores: nbgrader scores the outputs of the saved notebook
@@ -291,6 +412,7 @@ def grade(submissions, lectures, work, options=None):
     data_dirs = [course.ROOT / "data", os.environ.get("TRAINLAB_DATA")]
     run = Run(work, options.limits, Converter(work, options.limits.cell_timeout, options.late),
               host.Sandbox(mech, options.limits, course.ROOT, secrets, data_dirs), _matplotlib_cache(work))
+    _start_judges(run, lectures)
     statuses = load_statuses(work)
     jobs = [Job(student, lecture, folder, list(notes)) for student, (folder, notes) in students.items()
             for lecture in lectures]
@@ -333,6 +455,29 @@ def grade(submissions, lectures, work, options=None):
     return statuses
 
 
+def _start_judges(run, lectures):
+    """Start the judge zygote in the background, preloading the setup cells and what the test cells import."""
+    setups, modules = [], set()
+    for lecture in lectures:
+        try:
+            release = run.release(lecture)
+        except Exception:  # a lecture without a release: its jobs fail on their own
+            continue
+        setups.append(release.setup)
+        for test in release.tests.values():
+            try:
+                tree = ast.parse(test["source"])
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules |= {a.name for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)
+    run.box.judges.configure(modules, setups)
+    run.box.judges.start()
+
+
 def _steps(job, run, steps):
     """Run steps until one ends the job; an exception in the grader ends it with 'error' and is logged."""
     for step in steps:
@@ -346,22 +491,19 @@ def _steps(job, run, steps):
 
 
 def decide_status(run, nb, limits, outdated=()):
-    """(status, detail) of an executed submission from its outputs, the worker's hints and the cgroup.
+    """(status, detail) of an executed submission from the grader's own observations.
 
-    run: the sandbox's host.RunResult; nb: the notebook with the run's outputs merged in;
-    outdated: why the notebook looks like an older release (empty for the current one).
+    run: the sandbox's host.RunResult: the sandbox's exit, the grader's timers (run.killed, run.judge_timeouts),
+    the cgroup's counters, and the worker's hints (its own timers and the kernel's exit; the worker is a separate,
+    undumpable process). Never from error names or texts in outputs, which student code can raise or print.
+    nb: the notebook with the run's outputs merged in; outdated: why it looks like an older release.
     """
     result = run.result or {}
-    hints = result.get("hints", {})
-    errors = [(i, o) for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    names = {o.get("ename") for _, o in errors}
+    hints = result.get("hints", {}) if isinstance(result.get("hints"), dict) else {}
     stats = run.cgroup or {}
     exit_code = hints.get("kernel_exit")
-    memory_errors = [i for i, o in errors if o.get("ename") in MEMORY_ERRORS
-                     or "Unable to allocate" in str(o.get("evalue", ""))]
-    fork_errors = [i for i, o in errors if o.get("ename") == "BlockingIOError"
-                   and "Resource temporarily unavailable" in str(o.get("evalue", ""))]
+    if run.judge_errors:
+        return "error", "the grader's judge failed: " + "; ".join(run.judge_errors)[:300]
     if run.result is None:
         reason = no_result_reason(run)
         if run.killed in ("timeout", "output"):
@@ -370,27 +512,29 @@ def decide_status(run, nb, limits, outdated=()):
             return "memory", reason
         return "crashed", reason
     if result.get("error"):
-        return "crashed", f"the notebook could not be run: {result['error'][:300]}"
-    if stats.get("oom_kills") or memory_errors:
-        where = f"cell {memory_errors[0]}" if memory_errors else f"cell {hints.get('kernel_died')}"
-        return "memory", f"hit the memory limit ({limits.memory / protocol.GiB:g} GiB) in {where}"
-    if stats.get("pids_max_hits") or fork_errors:
-        return "processes", "hit the process limit" + (f" in cell {fork_errors[0]}" if fork_errors else "")
+        return "crashed", f"the notebook could not be run: {str(result['error'])[:300]}"
+    if stats.get("oom_kills"):
+        return "memory", (f"hit the memory limit ({limits.memory / protocol.GiB:g} GiB)"
+                          + (f" in cell {hints['kernel_died']}" if hints.get("kernel_died") is not None else ""))
+    if stats.get("pids_max_hits"):
+        return "processes", "hit the process limit"
     if hints.get("kernel_died") is not None:
         if exit_code == -24:  # SIGXCPU: RLIMIT_CPU
             return "timeout", f"hit the CPU time limit in cell {hints['kernel_died']}"
-        how = f"exit status {exit_code}" if exit_code is not None and exit_code >= 0 else f"signal {-exit_code}" \
-            if exit_code is not None else "unknown cause"
+        how = f"exit status {exit_code}" if isinstance(exit_code, int) and exit_code >= 0 else f"signal {-exit_code}" \
+            if isinstance(exit_code, int) else "unknown cause"
         return "crashed", f"the kernel died in cell {hints['kernel_died']} ({how}); the cells after it did not run"
     if hints.get("unresponsive") is not None:
         return "timeout", (f"cell {hints['unresponsive']} hit the time limit and could not be interrupted; "
                            "the cells after it did not run")
     if hints.get("notebook_timeout"):
         return "timeout", "the notebook hit its time limit; the cells after it did not run"
-    if hints.get("cell_timeouts"):
-        cells = ", ".join(str(i) for i in hints["cell_timeouts"])
+    timeouts = sorted(set(hints.get("cell_timeouts", []) if isinstance(hints.get("cell_timeouts"), list) else [])
+                      | set(run.judge_timeouts))
+    if timeouts:
+        cells = ", ".join(str(i) for i in timeouts)
         return "timeout", f"cell(s) {cells} hit the per-cell time limit and were interrupted"
-    if protocol.OUTPUT_LIMIT_ERROR in names or hints.get("output_truncated"):
+    if hints.get("output_truncated"):
         return "output", "printed more than the output limit; the rest was dropped"
     if outdated:
         return "outdated", "from an older release: " + "; ".join(outdated)
@@ -474,13 +618,89 @@ def _validate_outputs(nb):
         cell.outputs = good
 
 
-def _fail_tests(nb, reason):
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            if scoring.is_test_cell(cell):
-                cell.outputs = [nbformat.v4.new_output("error", ename=protocol.NOT_RUN_ERROR, evalue=reason,
-                                                       traceback=[f"{protocol.NOT_RUN_ERROR}: {reason}"])]
+def _gradebook_tests(work, lecture, release_nb):
+    """{grade_id: {"source", "points"}} of a lecture's autograded test cells as the gradebook holds them (with
+    their hidden tests): what the judge runs. The release's cells where the gradebook has none."""
+    from nbgrader.api import Gradebook, MissingEntry
+    name = Path(course.lecture_notebook(lecture)).stem
+    tests = {}
+    try:
+        with Gradebook(course.db_url(work), course.COURSE_ID) as gb:
+            notebook = gb.find_notebook(name, lecture)
+            for cell in notebook.grade_cells:
+                if cell.cell_type == "code":
+                    tests[cell.name] = {"source": gb.find_source_cell(cell.name, name, lecture).source,
+                                        "points": float(cell.max_score)}
+    except MissingEntry:
+        pass
+    for cell in release_nb.cells:
+        meta = nbgrader_meta(cell)
+        if scoring.is_test_cell(cell) and meta["grade_id"] not in tests:
+            tests[meta["grade_id"]] = {"source": cell.source, "points": float(meta.get("points") or 0)}
+    return tests
+
+
+def _hidden_lines(release):
+    from autograder.hidden_tests import HIDDEN_BLOCK
+    visible = "\n".join(c.source for c in release.notebook.cells)
+    return {line.strip() for test in release.tests.values() for block in HIDDEN_BLOCK.findall(test["source"])
+            for line in block.splitlines()[1:-1] if len(line.strip()) >= 25 and line.strip() not in visible}
+
+
+def _imitations(nb, release):
+    """Flags for student output (non-test cells) that imitates the judge's pass line or quotes a hidden test."""
+    hidden = _hidden_lines(release)
+    flags = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or scoring.is_test_cell(cell):
+            continue
+        texts = []
+        for output in cell.get("outputs", []):
+            texts.append(str(output.get("text", "")))
+            data = output.get("data", {})
+            if isinstance(data, dict):
+                texts += [str(v) for v in data.values()]
+            texts.append(str(output.get("evalue", "")))
+        text = "\n".join(texts)
+        if PASS_MARK in text and ": passed" in text:
+            flags.append(integrity.flag("tampered-tests", f"cell {index} printed text imitating the grader's pass line",
+                                        index))
+        if any(line in text for line in hidden):
+            flags.append(integrity.flag("tampered-tests", f"cell {index} printed a line of a hidden test", index))
+    return flags
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decode(data):
+    """A notebook file's text: UTF-8 (a byte-order mark allowed), UTF-16 with its mark; undecodable bytes replaced."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8-sig", "replace")
+
+
+def _clean_strings(node):
+    """Replace lone surrogates (which no file can hold) in every string of a notebook, in place."""
+    def clean(value):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+                return value
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "replace").decode("utf-8")
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                value[i] = clean(item)
+        elif isinstance(value, dict):
+            for key in list(value):
+                value[key] = clean(value[key])
+        return value
+    clean(node)
 
 
 def _write_log(work, job, text):

@@ -72,9 +72,11 @@ def scan(nb, trusted_sources, exercises):
             continue
         try:
             tree = ast.parse(_strip_magics(cell.source))
-        except SyntaxError:
+            flags += [flag(kind, f"line {line}: {detail}", index) for kind, detail, line in _scan_tree(tree, references)]
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as err:  # the kernel will say what is wrong
+            if not isinstance(err, SyntaxError):
+                flags.append(flag("other", f"cell {index} could not be read by the scan ({type(err).__name__})", index))
             continue
-        flags += [flag(kind, f"line {line}: {detail}", index) for kind, detail, line in _scan_tree(tree, references)]
     return flags
 
 
@@ -156,8 +158,89 @@ def _references(tree, references, modules):
             if isinstance(inner, ast.Attribute) and inner.attr == name and _is_library(_dotted(inner.value), modules):
                 yield inner.lineno, f"{name} uses the library's {references[name]}"
             elif isinstance(inner, ast.Call) and _dotted(inner.func) == "getattr" and len(inner.args) > 1 \
-                    and isinstance(inner.args[1], ast.Constant) and inner.args[1].value == name:
+                    and _folded(inner.args[1]) == name:
                 yield inner.lineno, f"{name} uses getattr(..., {name!r})"
+            elif isinstance(inner, ast.Subscript) and _folded(inner.slice) == name:
+                yield inner.lineno, f"{name} looks itself up by name ([{name!r}])"
+            elif isinstance(inner, ast.Call) and _dotted(inner.func).split(".")[-1] in ("getsource", "getsourcelines") \
+                    and inner.args and _dotted(inner.args[0]).split(".")[-1] in (name, snake_case(name)):
+                yield inner.lineno, f"{name} reads the source of the library's {references[name]}"
+    for node in ast.walk(tree):  # the source of a reference read anywhere (to be exec'd under another name)
+        if isinstance(node, ast.Call) and _dotted(node.func).split(".")[-1] in ("getsource", "getsourcelines") \
+                and node.args:
+            target = _dotted(node.args[0]).split(".")[-1]
+            if target in targets and _is_library(_dotted(node.args[0]).rsplit(".", 1)[0], modules):
+                yield node.lineno, f"reads the source of the library's {references[targets[target]]}"
+
+
+def _folded(node):
+    """The string an expression of string constants evaluates to ('ad' + 'am', f'{"ad"}am'), or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _folded(node.left), _folded(node.right)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.JoinedStr):
+        parts = [_folded(v.value) if isinstance(v, ast.FormattedValue) else _folded(v) for v in node.values]
+        return "".join(parts) if all(p is not None for p in parts) else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join" \
+            and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+        sep, parts = _folded(node.func.value), [_folded(e) for e in node.args[0].elts]
+        return sep.join(parts) if sep is not None and all(p is not None for p in parts) else None
+    return None
+
+
+def normalized(function):
+    """A function's code with its name, docstring and local names taken out: equal for a renamed copy."""
+    node = ast.parse(ast.unparse(function)).body[0] if not isinstance(function, ast.AST) else function
+    node = ast.parse(ast.unparse(node)).body[0]
+    node.name = "_"
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        node.body = body[1:] or [ast.Pass()]
+    local = {}
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.arg):
+            local.setdefault(inner.arg, f"v{len(local)}")
+        elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+            local.setdefault(inner.id, f"v{len(local)}")
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.arg):
+            inner.arg = local[inner.arg]
+            inner.annotation = None
+        elif isinstance(inner, ast.Name) and inner.id in local:
+            inner.id = local[inner.id]
+    node.returns = None
+    return ast.dump(node, annotate_fields=False)
+
+
+@lru_cache(maxsize=None)
+def _library_bodies():
+    """{normalized code: 'trainlab.module.name'} of every top-level function and method of the library."""
+    import trainlab
+    bodies = {}
+    for folder in trainlab.__path__:
+        for path in sorted(Path(folder).glob("*.py")):
+            for node in ast.parse(path.read_text()).body:
+                functions = [node] if isinstance(node, ast.FunctionDef) else [
+                    n for n in node.body if isinstance(n, ast.FunctionDef)] if isinstance(node, ast.ClassDef) else []
+                for function in functions:
+                    qualname = function.name if node is function else f"{node.name}.{function.name}"
+                    if len(function.body) > 1 or not isinstance(function.body[0], (ast.Pass, ast.Return, ast.Expr)):
+                        bodies.setdefault(normalized(function), f"trainlab.{path.stem}.{qualname}")
+    return bodies
+
+
+def _copies(tree, references):
+    """(line, detail) for a function of a cell whose code is a reference's, renamed (local names too)."""
+    wanted = {ref for ref in references.values()}
+    bodies = _library_bodies()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            where = bodies.get(normalized(node))
+            if where is not None and (where in wanted or where.rsplit(".", 1)[0] in wanted):
+                yield node.lineno, f"{node.name} is a copy of the library's {where}"
 
 
 def _is_library(dotted, modules):

@@ -203,7 +203,7 @@ def test_fallback_without_bubblewrap(tmp_path, monkeypatch):
     nb = examples.fill_answers(release, examples.answers_for(L00, "correct"))
     (subs / "correct" / L00).mkdir(parents=True)
     nbformat.write(nb, str(subs / "correct" / L00 / NB00))
-    nb.cells.append(nbformat.v4.new_code_cell("big = np.ones(50 * 10**9 // 8)"))
+    nb.cells.append(nbformat.v4.new_code_cell("big = np.ones(3 * 2**30 // 8)"))  # touched pages: the cgroup sees it
     (subs / "bomb" / L00).mkdir(parents=True)
     nbformat.write(nb, str(subs / "bomb" / L00 / NB00))
     run = _cli("grade", str(subs), "--lecture", "00", "--sandbox", "none", "--cell-timeout", "30", "--memory", "2G",

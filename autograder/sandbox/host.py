@@ -31,9 +31,11 @@ grader, the network stays reachable. ``Mechanisms.describe()`` says which is in 
 import atexit
 import json
 import os
+import queue
 import shutil
 import signal
 import site
+import socket
 import subprocess
 import sys
 import tempfile
@@ -310,6 +312,22 @@ def bwrap_args(mech, limits, hidden, exposed):
     return args
 
 
+def bwrap_command(args):
+    """(argv, fd): bwrap reading its options from a pipe (--args), so that the sandbox's /proc/1/cmdline
+    holds no host path (work folder, submissions); the caller passes fd to bwrap and closes it after."""
+    split = args.index("--")
+    options, command = args[1:split], args[split:]
+    read_fd, write_fd = os.pipe()
+    data = b"".join(a.encode() + b"\0" for a in options)
+    if len(data) > 60000:  # more than a pipe holds before bwrap reads it: keep them on the command line
+        os.close(read_fd)
+        os.close(write_fd)
+        return args, None
+    os.write(write_fd, data)
+    os.close(write_fd)
+    return [args[0], "--args", str(read_fd)] + command, read_fd
+
+
 def _drop_privileges(mech):
     if mech.run_as is None:
         return []
@@ -351,7 +369,10 @@ def environment(in_sandbox_tmp):
 # -- one run ----------------------------------------------------------------------------------
 @dataclass
 class RunResult:
-    """What came back from one sandbox: the worker's JSON result (None when it produced none) and facts."""
+    """What came back from one sandbox: the worker's JSON result (None when it produced none) and facts.
+
+    Everything but ``result`` is the grader's own observation; ``verdicts`` come from the judge.
+    """
 
     result: dict | None
     returncode: int | None
@@ -359,6 +380,117 @@ class RunResult:
     killed: str | None = None            # "timeout" or "output" when the grader killed the sandbox
     stderr: str = ""
     cgroup: dict = field(default_factory=dict)
+    verdicts: dict = field(default_factory=dict)       # {cell index: the judge's JUDGE_DONE message}
+    judge_timeouts: list = field(default_factory=list)  # test cells that hit the time limit (judge or grader timer)
+    judge_errors: list = field(default_factory=list)    # the judge itself failed (a grader problem)
+    judge_seconds: float = 0.0
+
+
+# -- the judge ------------------------------------------------------------------------------------
+class JudgePool:
+    """The judge zygote (``judge.py``): started once per grading run, forks one judge per submission."""
+
+    def __init__(self, course_root):
+        self.course_root = Path(course_root)
+        self.lock = threading.Lock()
+        self.proc = self.sock = self.reader = None
+        self.preload = {"modules": [], "setups": []}
+        self.started = None
+
+    def configure(self, modules, setups):
+        self.preload = {"modules": sorted(set(modules)), "setups": list(dict.fromkeys(setups))}
+
+    def start(self):
+        """Start the zygote in the background (preloading takes seconds; the first spawn waits for it)."""
+        self.started = threading.Thread(target=self._ensure, daemon=True)
+        self.started.start()
+
+    def _ensure(self):
+        with self.lock:
+            if self.proc is not None and self.proc.poll() is None:
+                return
+            parent, child = socket.socketpair()
+            cwd = tempfile.mkdtemp(prefix="autograder-judge-")
+            env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+                       PYTHONPATH=os.pathsep.join([str(self.course_root)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+            self.proc = subprocess.Popen([sys.executable, str(HERE / "judge.py"), str(child.fileno())],
+                                         pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=env,
+                                         start_new_session=True)
+            child.close()
+            self.sock, self.reader = parent, parent.makefile("rb")
+            parent.sendall(json.dumps(self.preload).encode() + b"\n")
+            if not self.reader.readline():
+                raise RuntimeError("the judge zygote did not start")
+            atexit.register(self.close)
+
+    def spawn(self, setup, channel, limits):
+        """A fresh judge for one submission, given the kernel channel's judge ends (kept open here too)."""
+        if self.started is not None:
+            self.started.join()
+        self._ensure()
+        control_r, control_w = os.pipe()
+        answer_r, answer_w = os.pipe()
+        try:
+            with self.lock:
+                socket.send_fds(self.sock, [json.dumps({"setup": setup, "limits": limits}).encode()],
+                                [control_r, answer_w, *channel])
+                line = self.reader.readline()
+        finally:
+            os.close(control_r)
+            os.close(answer_w)
+        answer = json.loads(line or b"{}")
+        if "pid" not in answer:
+            os.close(control_w)
+            os.close(answer_r)
+            raise RuntimeError(answer.get("error", "the judge zygote died"))
+        return Judge(answer["pid"], control_w, answer_r)
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Judge:
+    """One submission's judge process: JUDGE_RUN out, JUDGE_DONE back (read by a thread into events)."""
+
+    def __init__(self, pid, control, answers):
+        self.pid, self.control, self.answers = pid, control, answers
+
+    def listen(self, events):
+        def read():
+            while True:
+                try:
+                    message = protocol.read_frame(self.answers, protocol.MAX_FRAME)
+                except (OSError, ValueError):
+                    message = None
+                events.put(("judge", self, message))
+                if message is None:
+                    try:
+                        os.close(self.answers)
+                    except OSError:
+                        pass
+                    return
+        threading.Thread(target=read, daemon=True).start()
+
+    def send(self, message):
+        try:
+            protocol.write_frame(self.control, message)
+            return True
+        except OSError:
+            return False
+
+    def close(self):
+        for fd in (self.control,):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 class Sandbox:
@@ -370,6 +502,7 @@ class Sandbox:
         self.readable = [str(p) for p in self.exposed] + ["/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin",
                                                           "/opt", "/proc", "/sys", "/dev"]
         self._active, self._lock = set(), threading.Lock()
+        self.judges = JudgePool(course_root)
         if not mech.isolated:
             _become_subreaper()  # orphans of a killed worker come back to us, to be killed
 
@@ -381,23 +514,38 @@ class Sandbox:
         readable = self.readable + [str(p) for p in self.exposed]
         return work, private, str(HERE), readable, [str(scratch), "/dev/null"]
 
-    def run(self, request):
-        """Execute one worker request in a fresh sandbox; never raises for what the submission does."""
+    def run(self, request, tests=None, setup=""):
+        """Execute one worker request in a fresh sandbox; never raises for what the submission does.
+
+        tests: {cell index as str: {"grade_id", "source", "points"}}, the instructor's test cells, run by
+        a judge outside the sandbox when the notebook reaches them; setup: the setup cell the judge runs.
+        """
         limits = self.limits
+        request = dict(request)
+        judged = request.pop("judge", None) or {}   # the instructor's tests: never sent into the sandbox
+        tests, setup = tests or judged.get("tests", {}), setup or judged.get("setup", "")
         scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
         work, private, code, readable, writable = self.request_paths(scratch)
+        to_kernel, from_judge = os.pipe()[::-1]   # judge writes, kernel reads
+        from_kernel, to_judge = os.pipe()          # kernel writes, judge reads
+        kernel_ends, judge_ends = (from_judge, to_judge), (to_kernel, from_kernel)
         request = dict(request, workdir=work, private_dir=private, kernel_script=f"{code}/{protocol.KERNEL_SCRIPT}",
-                       cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
-                       output_limit=limits.output)
-        request["guard"] = dict(request["guard"], readable=readable, writable=writable,
-                                cell_output_limit=limits.output)
-        request["limits"] = {"as": limits.memory, "nproc": _nproc_limit(self.mech, limits),
+                       code_dir=code, cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
+                       output_limit=limits.output, channel=list(kernel_ends))
+        request["kernel"] = dict(request.get("kernel", {}), readable=readable, writable=writable,
+                                 cell_output_limit=limits.output)
+        # with a cgroup memory limit (the grader's observation of memory), the address-space limit is a backstop
+        address_space = limits.memory * 3 if self.mech.cgroup else limits.memory
+        request["limits"] = {"as": address_space, "nproc": _nproc_limit(self.mech, limits),
                              "fsize": limits.disk, "cpu": limits.notebook_timeout + protocol.STARTUP_GRACE,
                              "nofile": protocol.OPEN_FILES, "core": 0}
         env = environment("/tmp" if self.mech.isolated else str(scratch))
         cmd = _drop_privileges(self.mech) + [sys.executable, f"{code}/{protocol.WORKER_SCRIPT}"]
+        pass_fds = list(kernel_ends)
         if self.mech.isolated:
-            cmd = bwrap_args(self.mech, limits, self.hidden, self.exposed) + ["--"] + cmd
+            cmd, args_fd = bwrap_command(bwrap_args(self.mech, limits, self.hidden, self.exposed) + ["--"] + cmd)
+            if args_fd is not None:
+                pass_fds.append(args_fd)
         else:
             if self.mech.run_as is not None:
                 os.chown(scratch, self.mech.run_as, self.mech.run_as)
@@ -414,53 +562,103 @@ class Sandbox:
                 cgroup = None
                 self.mech.notes.append(f"cgroup creation failed ({err}): rlimits only")
         started = time.monotonic()
+        payload = json.dumps(request).encode()
         try:
-            return self._run(cmd, env, scratch, json.dumps(request).encode(), cgroup, started)
+            return self._run(cmd, env, scratch, payload, cgroup, started, pass_fds, tests, setup, judge_ends)
         finally:
+            for fd in judge_ends:
+                os.close(fd)
             if cgroup is not None:
                 cgroup.remove()
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def _run(self, cmd, env, scratch, payload, cgroup, started):
+    def _run(self, cmd, env, scratch, payload, cgroup, started, pass_fds, tests, setup, judge_ends):
         limits = self.limits
         with self._lock:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    env=env, cwd=str(scratch), start_new_session=True)
+            try:
+                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        env=env, cwd=str(scratch), start_new_session=True, pass_fds=pass_fds)
+            finally:
+                for fd in pass_fds:
+                    os.close(fd)
             self._active.add(proc.pid)
         cap = 4 * limits.output + 64 * 1024 ** 2 + len(payload)
-        out, err, killed = bytearray(), bytearray(), []
+        err, killed = bytearray(), []
+        events = queue.Queue()
+        lock = threading.Lock()
+        outcome = RunResult(None, None, 0.0)
+
+        def to_worker(message):
+            with lock:
+                try:
+                    protocol.write_frame(proc.stdin.fileno(), message)
+                except (OSError, ValueError):
+                    pass
 
         def feed():
-            try:
-                proc.stdin.write(payload)
-                proc.stdin.close()
-            except OSError:
-                pass
+            with lock:
+                try:
+                    proc.stdin.write(len(payload).to_bytes(protocol.FRAME_HEADER, "big") + payload)
+                    proc.stdin.flush()
+                except OSError:
+                    pass
 
-        def drain(stream, buffer, limit, on_overflow):
+        def read_worker():
+            fd = proc.stdout.fileno()
+            while True:
+                try:
+                    message = protocol.read_frame(fd, cap)
+                except ValueError:  # oversized or malformed: the sandbox is killed
+                    if not killed:
+                        killed.append("output")
+                        self._kill(proc, cgroup)
+                    message = None
+                except OSError:
+                    message = None
+                events.put(("worker", None, message))
+                if message is None:
+                    return
+
+        def drain(stream, buffer, limit):
             while True:
                 chunk = stream.read(1 << 16)
                 if not chunk:
                     return
-                if len(buffer) + len(chunk) > limit:
-                    on_overflow()
-                    continue
-                buffer.extend(chunk)
+                if len(buffer) + len(chunk) <= limit:
+                    buffer.extend(chunk)
 
-        def overflow():
-            if not killed:
-                killed.append("output")
-                self._kill(proc, cgroup)
-
-        threads = [threading.Thread(target=feed, daemon=True),
-                   threading.Thread(target=drain, args=(proc.stdout, out, cap, overflow), daemon=True),
-                   threading.Thread(target=drain, args=(proc.stderr, err, 64 * 1024, lambda: None), daemon=True)]
+        threads = [threading.Thread(target=feed, daemon=True), threading.Thread(target=read_worker, daemon=True),
+                   threading.Thread(target=drain, args=(proc.stderr, err, 64 * 1024), daemon=True)]
         for thread in threads:
             thread.start()
+        deadline = started + limits.notebook_timeout + protocol.STARTUP_GRACE
+        judge = None
         try:
-            proc.wait(timeout=limits.notebook_timeout + protocol.STARTUP_GRACE)
+            while True:
+                try:
+                    source, _, message = events.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    killed.append("timeout")
+                    self._kill(proc, cgroup)
+                    break
+                if source != "worker":
+                    continue  # a judge's late answer (it was given up on)
+                if message is None:
+                    break
+                op = message.get("op") if isinstance(message, dict) else None
+                if op == protocol.WORKER_RESULT:
+                    outcome.result = {k: v for k, v in message.items() if k != "op"}
+                elif op == protocol.WORKER_TEST:
+                    judge = self._judge_test(message, tests, setup, judge_ends, judge, events, outcome, to_worker,
+                                             deadline)
+        finally:
+            if judge is not None:
+                judge.close()
+        try:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            killed.append("timeout")
+            if not killed:
+                killed.append("timeout")
             self._kill(proc, cgroup)
             proc.wait()
         with self._lock:
@@ -469,15 +667,72 @@ class Sandbox:
                 _reap_orphans(self._active)  # what the kernel left behind outside a PID namespace
         for thread in threads[1:]:
             thread.join(timeout=10)
-        stats = cgroup.stats() if cgroup is not None else {}
-        result = None
-        if not killed and out:
+        outcome.returncode = proc.returncode
+        outcome.seconds = time.monotonic() - started
+        outcome.killed = killed[0] if killed else None
+        outcome.stderr = err.decode("utf-8", "replace")[-4000:]
+        outcome.cgroup = cgroup.stats() if cgroup is not None else {}
+        if killed:
+            outcome.result = None
+        return outcome
+
+    def _judge_test(self, message, tests, setup, channel, judge, events, outcome, to_worker, deadline):
+        """The notebook reached a test cell: the judge runs it; the worker goes on when the judge is done."""
+        cell = message.get("cell")
+        test = tests.get(str(cell)) if isinstance(cell, int) else None
+        if test is None:  # not a test cell the grader knows: nothing to run
+            to_worker({"op": protocol.HOST_END, "interrupt": False})
+            return judge
+        begun = time.monotonic()
+        limits = self.limits
+        if judge is None:
             try:
-                result = json.loads(out)
-            except ValueError:
-                result = None
-        return RunResult(result, proc.returncode, time.monotonic() - started, killed[0] if killed else None,
-                         err.decode("utf-8", "replace")[-4000:], stats)
+                judge = self.judges.spawn(setup, channel, {"cpu": limits.notebook_timeout + protocol.STARTUP_GRACE})
+                judge.listen(events)
+            except Exception as err:  # the grader's own failure: never a verdict
+                outcome.judge_errors.append(f"cell {cell}: the judge could not start: {type(err).__name__}: {err}")
+                to_worker({"op": protocol.HOST_END, "interrupt": True})
+                return None
+        judge.send({"op": protocol.JUDGE_RUN, "cell": cell, "grade_id": test["grade_id"], "source": test["source"],
+                    "points": test.get("points", 0), "timeout": limits.cell_timeout})
+        give_up = min(deadline, begun + limits.cell_timeout + protocol.JUDGE_GRACE)
+        aborted = False
+        while True:
+            try:
+                source, who, answer = events.get(timeout=max(0.0, give_up - time.monotonic()))
+            except queue.Empty:  # the judge did not answer in time: ours to see, and the test fails
+                judge.close()
+                outcome.judge_timeouts.append(cell)
+                outcome.verdicts[cell] = {"passed": False, "timeout": True, "outputs": [_error(
+                    protocol.CELL_TIMEOUT_ERROR, f"the test hit the time limit of {limits.cell_timeout} s")]}
+                to_worker({"op": protocol.HOST_END, "interrupt": True})
+                outcome.judge_seconds += time.monotonic() - begun
+                return None
+            if source == "judge" and who is judge:
+                if not isinstance(answer, dict) or answer.get("op") != protocol.JUDGE_DONE:
+                    outcome.judge_errors.append(f"cell {cell}: the judge ended without a verdict")
+                    judge.close()
+                    to_worker({"op": protocol.HOST_END, "interrupt": True})
+                    outcome.judge_seconds += time.monotonic() - begun
+                    return None
+                outcome.verdicts[cell] = answer
+                if answer.get("timeout"):
+                    outcome.judge_timeouts.append(cell)
+                to_worker({"op": protocol.HOST_END, "interrupt": bool(answer.get("timeout"))})
+                outcome.judge_seconds += time.monotonic() - begun
+                return judge
+            if source == "worker":
+                if answer is None or (isinstance(answer, dict) and answer.get("op") == protocol.WORKER_RESULT):
+                    events.put((source, who, answer))  # seen again by the main loop
+                    if not aborted:
+                        judge.send({"op": protocol.JUDGE_ABORT, "reason": "the sandbox ended during the test"})
+                        aborted = True
+                    time.sleep(0.01)
+                    continue
+                if isinstance(answer, dict) and answer.get("op") == protocol.WORKER_SERVED and not aborted:
+                    reason = "the kernel died" if answer.get("dead") else "the kernel stopped answering the test"
+                    judge.send({"op": protocol.JUDGE_ABORT, "reason": reason})
+                    aborted = True
 
     @staticmethod
     def _kill(proc, cgroup):
@@ -487,6 +742,10 @@ class Sandbox:
             pass
         if cgroup is not None:
             cgroup.kill_all()
+
+
+def _error(ename, evalue):
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
 
 
 def _become_subreaper():

@@ -1,19 +1,18 @@
 """Execute one sanitized submission inside the sandbox: nbclient and the kernel, both in here.
 
 Started by the grader (``autograder.sandbox.host``) as ``python worker.py`` inside the
-sandbox, one process per submission. It reads a JSON request on stdin (the sanitized
-notebook, the limits, the guard settings: ``protocol.Request``), sets its resource limits
-(inherited by the kernel), runs every code cell with a per-cell and a whole-notebook time
-limit, guards every test cell (see ``kernel.py``), caps the outputs, and writes one JSON
-result (``protocol.Result``) to the pipe that was its stdout. Nothing it prints elsewhere
-reaches the grader.
-
-A test cell that did not run (the kernel died, stopped answering, or the notebook ran
-out of time) gets an error output, so that nbgrader scores it 0 instead of counting a
-cell without errors as passed. Standard library, nbclient and nbformat only.
+sandbox, one process per submission. It reads the request frame on stdin (the sanitized
+notebook with its test cells replaced by placeholders, the limits, the kernel's settings:
+``protocol.Request``), sets its resource limits (inherited by the kernel), runs every
+non-test code cell with a per-cell and a whole-notebook time limit and caps the outputs.
+At a test cell it runs nothing of the test: it starts ``rpc.serve`` in the kernel (the
+judge, outside the sandbox, talks to it over the channel pipes), tells the grader
+(``WORKER_TEST``) and waits for the grader's ``HOST_END``. Last it writes the result frame
+(``protocol.Result``) to the pipe that was its stdout. Nothing it prints elsewhere reaches
+the grader, and nothing it sends decides a verdict: the grader scores test cells from the
+judge alone. Standard library, nbclient and nbformat only.
 """
 import asyncio
-import ast
 import base64
 import json
 import os
@@ -107,10 +106,11 @@ def build_client_class():
     class GradingClient(NotebookClient):
         """nbclient with nbgrader's execution settings, a notebook deadline, output caps and test guards."""
 
-        def __init__(self, nb, request, audit, **kwargs):
+        def __init__(self, nb, request, audit, host, **kwargs):
             super().__init__(nb, **kwargs)
             self.request = request
             self.audit = audit
+            self.host = host
             self.cell_timeout = request["cell_timeout"]
             self.deadline = time.monotonic() + request["notebook_timeout"]
             self.output_limit = request["output_limit"]
@@ -120,7 +120,6 @@ def build_client_class():
             self.truncated = set()
             self.interrupted_for_output = set()
             self.hints = protocol.new_hints()
-            self.findings = []   # (cell, kind, detail)
             self.finished_at = None
             self.process = None
             self.timing = {}
@@ -146,6 +145,8 @@ def build_client_class():
             size = output_size(msg)
             self.output_total += size
             self.cell_output[cell_index] = self.cell_output.get(cell_index, 0) + size
+            if self.cell_output[cell_index] >= self.output_limit - 4096:
+                self.hints["output_truncated"] = True  # what this worker received, not what the kernel says
             if self.output_total <= self.output_limit or msg["msg_type"] == "error":
                 return super().output(outs, msg, display_id, cell_index)
             self.hints["output_truncated"] = True
@@ -175,13 +176,14 @@ def build_client_class():
             try:
                 async with self.async_setup_kernel(**kernel_kwargs):
                     os.close(self.audit.write_fd)
+                    for fd in self.request["channel"]:  # the kernel holds them now: its death closes the channel
+                        os.close(fd)
                     self.process = getattr(self.km.provisioner, "process", None)
                     self.audit.start()
                     self._limit_message_size()
                     reply = await self._reply(await _maybe(self.kc.kernel_info()), 60)
                     if reply and "language_info" in reply["content"]:
                         self.nb.metadata["language_info"] = reply["content"]["language_info"]
-                    self.timing["guard"] = await self._guard("arm()")
                     self.timing["kernel_start"] = time.monotonic() - started
                     executed = time.monotonic()
                     for index, cell in enumerate(cells):
@@ -211,16 +213,8 @@ def build_client_class():
             self.set_widgets_metadata()
 
         async def _execute(self, cell, index):
-            exercise = self.tests.get(index)
-            if exercise is not None:
-                try:
-                    before = await self._guard(f"before({exercise!r})")
-                except GuardFailed as err:
-                    self.hints["tamper_failed"].append(index)
-                    self._fail_cell(index, protocol.TAMPER_ERROR, f"the grader could not check this test's helpers ({err})")
-                    return
-                for detail in before:
-                    self.findings.append((index, "monkeypatch", f"restored before test {exercise}: {detail}"))
+            if index in self.tests:
+                return await self._serve_judge(index)
             try:
                 await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
             except CellTimeoutError:  # interrupted, but the kernel never went idle again
@@ -233,54 +227,46 @@ def build_client_class():
                     self.hints["unresponsive"] = index
                     raise Stop(protocol.CELL_TIMEOUT_ERROR, f"cell {index} hit the time limit and the kernel did not "
                                                    "stop when interrupted")
-            if exercise is not None:
-                try:
-                    after = await self._guard("after()")
-                except GuardFailed as err:
-                    self.hints["tamper_failed"].append(index)
-                    cell.outputs.append(error_output(protocol.TAMPER_ERROR,
-                                                     f"the grader could not check this test ({err})"))
+
+        async def _serve_judge(self, index):
+            """A test cell: the kernel serves the judge (rpc.serve) until the grader says the test is over."""
+            self.hints["tests_reached"].append(index)
+            code = serve_code(self.request, self.tests[index])
+            msg_id = await _maybe(self.kc.execute(code, silent=True, store_history=False, allow_stdin=False))
+            self.host.send({"op": protocol.WORKER_TEST, "cell": index})
+            served = asyncio.ensure_future(self._reply(msg_id, None))
+            told = asyncio.ensure_future(self.host.get())
+            await asyncio.wait({served, told}, return_when=asyncio.FIRST_COMPLETED)
+            if served.done() and not told.done():  # the serving loop ended (or the kernel died) before the judge
+                dead = isinstance(served.exception(), DeadKernelError)
+                self.host.send({"op": protocol.WORKER_SERVED, "cell": index, "dead": dead})
+                await told
+                if dead:
+                    raise served.exception()
+                return
+            end = told.result() or {}
+            interrupted = False
+            if end.get("interrupt"):
+                self.hints["cell_timeouts"].append(index)
+                await _maybe(self.km.interrupt_kernel())
+                interrupted = True
+            for _ in range(2):
+                done, _ = await asyncio.wait({served}, timeout=protocol.END_GRACE)
+                if done:
+                    if isinstance(served.exception(), DeadKernelError):
+                        raise served.exception()
                     return
-                if after["changed"]:
-                    self.hints["tamper_failed"].append(index)
-                    for detail in after["changed"]:
-                        self.findings.append((index, "monkeypatch", f"changed while test {exercise} ran: {detail}"))
-                    cell.outputs.append(error_output(
-                        protocol.TAMPER_ERROR, "code run by this test replaced what the test relies on: "
-                        + "; ".join(after["changed"][:5])))
-                for detail in after.get("library", []):
-                    self.findings.append((index, "other", f"changed while test {exercise} ran, not by student code "
-                                                          f"(restored): {detail}"))
-                for detail in after["reference"]:
-                    self.findings.append((index, "reference", detail))
-
-        async def _guard(self, call):
-            started = time.monotonic()
-            try:
-                return await self._guard_call(call)
-            finally:
-                self.timing["guard_calls"] = self.timing.get("guard_calls", 0) + time.monotonic() - started
-
-        async def _guard_call(self, call):
-            expression = f"__import__('sys').modules[{protocol.GUARD_MODULE!r}].{call}"
-            msg_id = await _maybe(self.kc.execute("", silent=True, store_history=False,
-                                                  user_expressions={"guard": expression}))
-            reply = await self._reply(msg_id, protocol.GUARD_TIMEOUT)
-            if reply is None:
-                raise GuardFailed("no answer from the kernel")
-            result = reply["content"].get("user_expressions", {}).get("guard", {})
-            if result.get("status") != "ok":
-                self.hints["guard_errors"].append(f"{result.get('ename')}: {result.get('evalue')}")
-                raise GuardFailed(f"{result.get('ename')}: {result.get('evalue')}")
-            try:
-                return json.loads(ast.literal_eval(result["data"]["text/plain"]))
-            except Exception as err:
-                raise GuardFailed(f"unreadable answer: {err}") from None
+                if not interrupted:
+                    await _maybe(self.km.interrupt_kernel())
+                    interrupted = True
+            served.cancel()
+            self.hints["unresponsive"] = index
+            raise Stop(protocol.CELL_TIMEOUT_ERROR, f"the kernel did not stop serving test cell {index} when interrupted")
 
         async def _reply(self, msg_id, timeout):
-            deadline = time.monotonic() + timeout
+            deadline = time.monotonic() + timeout if timeout is not None else None
             while True:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - time.monotonic() if deadline is not None else 1.0
                 if remaining <= 0:
                     return None
                 try:
@@ -320,8 +306,6 @@ def build_client_class():
                 cell = self.nb.cells[index]
                 if cell.cell_type == "code" and cell.source.strip():
                     self.hints["not_run"].append(index)
-                    if index in self.tests:
-                        cell.outputs = [error_output(protocol.NOT_RUN_ERROR, f"this test did not run: {reason}")]
 
         def _kernel_exit(self):
             return self.process.poll() if self.process is not None else None
@@ -342,8 +326,47 @@ class Stop(Exception):
         self.ename, self.reason = ename, reason
 
 
-class GuardFailed(Exception):
-    """The guard around a test cell could not run or answered nonsense."""
+class Host:
+    """The control pipes to the grader: frames out (send), frames in (get, read by a thread)."""
+
+    def __init__(self, in_fd, out_fd):
+        self.in_fd, self.out_fd = in_fd, out_fd
+        self.queue = None
+        self.lock = threading.Lock()
+
+    def start(self, loop):
+        self.queue = asyncio.Queue()
+
+        def read():
+            while True:
+                try:
+                    message = protocol.read_frame(self.in_fd, protocol.MAX_FRAME)
+                except (OSError, ValueError):
+                    message = None
+                loop.call_soon_threadsafe(self.queue.put_nowait, message)
+                if message is None:
+                    return
+        threading.Thread(target=read, daemon=True).start()
+
+    async def get(self):
+        message = await self.queue.get()
+        if message is None:  # the grader went away: nothing more to wait for
+            self.queue.put_nowait(None)
+        return message
+
+    def send(self, message):
+        with self.lock:
+            protocol.write_frame(self.out_fd, message)
+
+
+def serve_code(request, exercise):
+    """The one line the worker runs in the kernel at a test cell (also a trusted cell for the audit hook)."""
+    code = request["code_dir"]
+    read_fd, write_fd = request["channel"]
+    return (f"__import__('runpy').run_path({code + '/' + protocol.RPC_SCRIPT!r}, init_globals={{'protocol': "
+            f"__import__('types').SimpleNamespace(**__import__('runpy').run_path({code + '/protocol.py'!r}))}})"
+            f"['serve_in_kernel'](get_ipython().user_ns, {read_fd}, {write_fd}, {protocol.MAX_FRAME}, "
+            f"{request['audit_fd']}, {exercise!r})")
 
 
 async def _maybe(value):
@@ -365,9 +388,10 @@ def write_kernelspec(root, kernel_script):
 
 
 def main():
-    result_fd = os.dup(1)  # the result goes here; the kernel never inherits it
+    result_fd = os.dup(1)  # frames to the grader go here; the kernel never inherits it
+    host_fd = os.dup(0)
     devnull = os.open(os.devnull, os.O_RDWR)
-    request = json.loads(sys.stdin.buffer.read())
+    request = protocol.read_frame(host_fd, 2 ** 31)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     make_undumpable()
@@ -390,13 +414,16 @@ def main():
             f.write(base64.b64decode(data))
     write_kernelspec(private, request["kernel_script"])
     audit = Audit()
-    guard_settings = dict(request["guard"], audit_fd=audit.write_fd)
-    guard_path = os.path.join(private, "guard.json")
-    with open(guard_path, "w") as f:
-        json.dump(guard_settings, f)
+    request["audit_fd"] = audit.write_fd
+    tests = {int(k): v for k, v in request["test_cells"].items()}
+    settings = dict(request["kernel"], audit_fd=audit.write_fd)
+    settings["trusted_cells"] = list(settings.get("trusted_cells", [])) + [serve_code(request, g) for g in tests.values()]
+    settings_path = os.path.join(private, "kernel.json")
+    with open(settings_path, "w") as f:
+        json.dump(settings, f)
     os.environ.update({"JUPYTER_PATH": private, "JUPYTER_RUNTIME_DIR": os.path.join(private, "runtime"),
                        "JUPYTER_CONFIG_DIR": private, "IPYTHONDIR": os.path.join(private, "ipython"),
-                       protocol.GUARD_ENV: guard_path, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+                       protocol.SETTINGS_ENV: settings_path, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     sys.modules.setdefault("rfc3987_syntax", None)  # jsonschema's URI checks: 1.6 s of import for nothing
 
     import nbformat
@@ -407,14 +434,21 @@ def main():
     config = Config()
     config.KernelManager.transport = "ipc"  # unix sockets in the private folder: no TCP port, no network needed
     config.KernelManager.ip = os.path.join(private, "runtime", "kernel")
-    client = client_class(nb, request, audit, config=config, kernel_name="python3", timeout=request["cell_timeout"],
+    host = Host(host_fd, result_fd)
+    client = client_class(nb, request, audit, host, config=config, kernel_name="python3", timeout=request["cell_timeout"],
                           interrupt_on_timeout=True, error_on_timeout=CELL_TIMEOUT_OUTPUT, allow_errors=True,
                           raise_on_iopub_timeout=True, shutdown_kernel="immediate", record_timing=False,
                           startup_timeout=120, resources={"metadata": {"path": work}})
     kernel_log = open(os.path.join(private, "kernel.log"), "wb")
     error = None
+    channel = tuple(request["channel"])
+
+    async def run():
+        host.start(asyncio.get_running_loop())
+        await client.run(stdout=devnull, stderr=kernel_log, pass_fds=(audit.write_fd,) + channel, cwd=work)
+
     try:
-        asyncio.run(client.run(stdout=devnull, stderr=kernel_log, pass_fds=(audit.write_fd,), cwd=work))
+        asyncio.run(run())
     except Exception as err:  # the kernel would not start, or the client broke: report, do not hide
         error = f"{type(err).__name__}: {err}"
     if audit.thread.ident is not None:
@@ -426,17 +460,13 @@ def main():
         cells=[{"outputs": c.get("outputs", []), "execution_count": c.get("execution_count")}
                if c.cell_type == "code" else None for c in nb.cells],
         metadata={k: nb.metadata[k] for k in ("language_info", "widgets") if k in nb.metadata},
-        hints=client.hints, findings=client.findings, events=audit.events,
+        hints=client.hints, events=audit.events,
         audit_closed_early=client.audit_closed_early(),
         timing=dict(client.timing, total=time.monotonic() - started, worker_cpu=_cpu(resource.RUSAGE_SELF),
                     kernel_cpu=_cpu(resource.RUSAGE_CHILDREN)),
         error=error, kernel_log=log_tail,
     )
-    data = json.dumps(result).encode()
-    view = memoryview(data)
-    while view:
-        written = os.write(result_fd, view)
-        view = view[written:]
+    host.send(dict(result, op=protocol.WORKER_RESULT))
     os.close(result_fd)
 
 
