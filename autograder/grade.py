@@ -170,7 +170,7 @@ def restore_cells(job, run):
     moved between cells, re-typed cells), locked cells' sources restored; malformed nbgrader metadata removed.
     Everything changed is flagged; the cells stay where the notebook put them (a test runs where it stands)."""
     nb, release = job.checked, run.release(job.lecture)
-    chosen = {}
+    copies = {}
     for index, cell in enumerate(nb.cells):
         metadata = cell.get("metadata")
         meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
@@ -185,10 +185,8 @@ def restore_cells(job, run):
             job.flags.append(integrity.flag("tampered-tests", f"cell {index}: malformed nbgrader metadata removed", index))
             continue
         if grade_id in release.by_id:
-            original = release.by_id[grade_id]
-            fits = cell.get("source") == original.source
-            if grade_id not in chosen or (fits and nb.cells[chosen[grade_id]].get("source") != original.source):
-                chosen[grade_id] = index
+            copies.setdefault(grade_id, []).append(index)
+    chosen = {grade_id: _graded_copy(nb, release, grade_id, indices) for grade_id, indices in copies.items()}
     kept = []
     for index, cell in enumerate(nb.cells):
         meta = nbgrader_meta(cell)
@@ -228,6 +226,16 @@ def restore_cells(job, run):
             new["id"] = cell["id"]
         kept.append(new)
     nb.cells = kept
+
+
+
+def _graded_copy(nb, release, grade_id, indices):
+    """Which of a grade_id's copies keeps it: one with the release's source, after its answer cell where the
+    release has it there (the test runs where the release runs it), the first such."""
+    fits = [i for i in indices if nb.cells[i].get("source") == release.by_id[grade_id].source] or indices
+    answers = [i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == f"{grade_id}_code"]
+    after = [i for i in fits if answers and i > answers[0]]
+    return (after or fits)[0]
 
 
 def check_release(job, run):

@@ -317,26 +317,27 @@ for top in ["/tmp", "/etc"]:
             except Exception:
                 pass
 found += [k for k, v in os.environ.items() if "HIDDEN" in v or "check_against" in v]
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:  # every process's command line and environment
+    for part in ("cmdline", "environ"):
+        try:
+            text = open(f"/proc/{pid}/{part}", errors="replace").read()
+            print("PROC", pid, part, text.replace(chr(0), " ")[:5000])
+        except Exception:
+            pass
 print("HIDDEN FOUND" if found else "nothing hidden", found[:5])
 print("CMDLINE", open("/proc/1/cmdline").read().replace(chr(0), " "))
 print("MOUNTS", open("/proc/self/mountinfo").read().replace(chr(10), " | "))
 """
     introspect = """
 import gc, inspect, linecache, sys
-LEAKS = []
+LEAKS = []   # every string that could hold a test: the test compares them with the hidden lines
 def rel_error(a, b):
     for frame in inspect.stack():
-        LEAKS.extend(l for l in (frame.code_context or []) if "check_against" in l or "BEGIN HIDDEN" in l)
+        LEAKS.extend(frame.code_context or [])
+        LEAKS.extend(str(v)[:2000] for v in frame.frame.f_locals.values())
     for value in list(linecache.cache.values()):
-        LEAKS.extend(l for l in (value[2] if len(value) > 2 else []) if "check_against" in l)
-    for obj in gc.get_objects():
-        if isinstance(obj, str) and ("check_against" in obj or "BEGIN HIDDEN" in obj) and "LEAKS" not in obj:
-            LEAKS.append(obj[:100])
-    frame = sys._getframe(1)
-    while frame is not None:
-        LEAKS.extend(str(v)[:80] for v in frame.f_locals.values()
-                     if "check_against" in str(v)[:10000] and "LEAKS" not in str(v))
-        frame = frame.f_back
+        LEAKS.extend(value[2] if len(value) > 2 else [])
+    LEAKS.extend(o for o in gc.get_objects() if isinstance(o, str) and "assert" in o)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 """
@@ -417,8 +418,8 @@ def affine_forward(x, w, b):
 import sys
 _plain_softmax_loss = softmax_loss
 def softmax_loss(x, y):
-    print("\\u2713 softmax_loss: passed" * 50)
-    print("noise " * 100, file=sys.stderr)
+    print("\\u2713 softmax_loss: passed\\n" * 3)  # small: the experiments call it hundreds of times too
+    print("noise " * 10, file=sys.stderr)
     return _plain_softmax_loss(x, y)
 """
     callback_abuse = """
@@ -434,7 +435,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
         pass
     return _plain_eval(f, x, h)
 """
-    reference_getattr = "def rel_error(a, b):\n    return getattr(vars(gradcheck), 'rel' + '_error')(a, b)\n"
+    reference_getattr = "def rel_error(a, b):\n    return vars(gradcheck)['rel' + '_error'](a, b)\n"
     reference_exec = ("import inspect\nfrom trainlab import layers as _lib\n"
                       "exec(inspect.getsource(_lib.affine_forward).replace('def affine_forward', 'def _mine'))\n"
                       "affine_forward = _mine\n")
@@ -483,6 +484,16 @@ def eval_numerical_gradient(f, x, h=1e-5):
         cell.metadata["nbgrader"].update(points="lots", locked=False)
         return nb
 
+    def prefilled():
+        nb = _notebook(answers=_wrong("softmax_loss"))
+        test = nb.cells[_index(nb, "softmax_loss")]
+        test.outputs = [nbformat.v4.new_output("stream", name="stdout", text="\u2713 softmax_loss: passed\n"),
+                        nbformat.v4.new_output("execute_result", data={"text/plain": "3.0"}, execution_count=1)]
+        test.execution_count = 1
+        return nb
+
+    deep_return = "def rel_error(a, b):\n    out = 0.0\n    for _ in range(5000):\n        out = [out]\n    return out\n"
+
     def with_cells(sources, answers=None, where="start"):
         nb = _notebook(answers=answers)
         for source in sources:
@@ -502,7 +513,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
         "fake_array": (_notebook(answers={"affine_forward_code": fake_array}), FULL - P["affine_forward"]),
         "fake_object": (_notebook(answers={"rel_error_code": fake_object}), FULL - P["rel_error"]),
         "read_private": (with_cells([read_private], where="end"), FULL),
-        "introspect": (with_cells(["print('LEAKED' if LEAKS else 'no leaks', LEAKS[:3])"],
+        "introspect": (with_cells(["print('searched', len(LEAKS), 'strings:', '\\n'.join(sorted(set(LEAKS)))[:300000])"],
                                   {"rel_error_code": introspect}, where="end"), FULL),
         "imitate_pass": (_with_cell(imitate, "after:softmax_loss_code", answers=_wrong("softmax_loss")),
                          FULL - P["softmax_loss"]),
@@ -528,6 +539,8 @@ def eval_numerical_gradient(f, x, h=1e-5):
         "lone_surrogate": (surrogate(), FULL),
         "unparseable": (unparseable(), FULL),
         "odd_metadata": (odd_metadata(), FULL),
+        "prefilled_outputs": (prefilled(), FULL - P["softmax_loss"]),
+        "deep_return": (_notebook(answers={"rel_error_code": deep_return}), FULL - P["rel_error"]),
     }
 
 
@@ -539,6 +552,7 @@ ATTACK_STATUS = {
     "shadow_setup": "graded", "callable_result": "graded", "noisy_calls": "graded", "callback_abuse": "graded",
     "reference_getattr": "graded", "reference_exec": "graded", "moved_flags": "graded", "duplicated_test": "graded",
     "test_before_answer": "graded", "lone_surrogate": "graded", "unparseable": "graded", "odd_metadata": "graded",
+    "prefilled_outputs": "graded", "deep_return": "graded",
 }
 
 
@@ -777,7 +791,7 @@ def test_no_hidden_test_reaches_the_sandbox_or_the_outputs(hostile):
         leaked = [line for line in hidden if line in text]
         assert leaked == [], (student, leaked[:3])
     assert "nothing hidden" in _outputs_text(hostile, "read_private")
-    assert "no leaks" in _outputs_text(hostile, "introspect")
+    assert "searched" in _outputs_text(hostile, "introspect")
 
 
 @ISOLATED

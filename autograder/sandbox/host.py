@@ -278,6 +278,8 @@ def filesystem_view(course_root, secrets, data_dirs):
     exposed = {p for p in exposed if any(_contains(h, p) for h in covered)}  # only what a tmpfs covered
     hidden = {p for p in hidden if not any(q != p and _contains(q, p) for q in hidden)
               or any(_contains(e, p) for e in exposed)}
+    # under /tmp, the sandbox's own empty tmpfs already hides a folder (and keeps its path out of the mount table)
+    hidden = {p for p in hidden if not _contains(Path("/tmp"), p) or any(_contains(e, p) for e in exposed)}
     exposed = {p for p in exposed if not any(q != p and _contains(q, p) for q in exposed)}
     return sorted(hidden, key=lambda p: len(p.parts)), sorted(exposed, key=lambda p: len(p.parts))
 

@@ -107,7 +107,7 @@ def run_test(message, namespace, channel, control, limit):
     read_fd, write_fd = channel
     _drain(read_fd)
     peer = rpc.Peer(read_fd, write_fd, protocol.JUDGE_SIDE, limit, deadline=deadline, watch=control,
-                    on_watch=on_abort)
+                    on_watch=on_abort, session=message["cell"])
     space = dict(namespace)
     outputs, failure = [], None
     sink = io.StringIO()
@@ -132,7 +132,7 @@ def run_test(message, namespace, channel, control, limit):
         failure = (type(err).__name__, _message(err))
     finally:
         try:
-            protocol.write_frame(write_fd, {"op": protocol.OP_END})
+            protocol.write_frame(write_fd, {"op": protocol.OP_END, "s": message["cell"]})
         except (OSError, ValueError):
             pass
     timed_out = bool(peer.failed == "timeout" or (failure and time.monotonic() > deadline))

@@ -134,8 +134,9 @@ class RemoteObject:
 class Peer:
     """One side of the channel: encoding, decoding, tokens, handles, calls (nested both ways)."""
 
-    def __init__(self, read_fd, write_fd, side, limit, deadline=None, watch=None, on_watch=None):
+    def __init__(self, read_fd, write_fd, side, limit, deadline=None, watch=None, on_watch=None, session=None):
         self.read_fd, self.write_fd, self.side = read_fd, write_fd, side
+        self.session = session  # the test cell: every frame carries it, and frames of an earlier test are dropped
         self.limit = limit
         self.deadline, self.watch, self.on_watch = deadline, watch, on_watch
         self.own, self.own_ids = {}, {}          # token -> object of this side; id -> token
@@ -398,7 +399,7 @@ class Peer:
     # -- calls ------------------------------------------------------------------------------------------------
     def send(self, message):
         self.size = 0
-        write_frame(self.write_fd, message, self.limit + 2 ** 20)
+        self._write(message)
 
     def call(self, handle, args, kwargs):
         self.touched = None
@@ -417,7 +418,7 @@ class Peer:
         try:
             if not encoded:
                 self.size = 0
-            write_frame(self.write_fd, message, self.limit + 2 ** 20)
+            self._write(message)
         except NotPlain:
             raise
         except OSError as err:
@@ -448,7 +449,18 @@ class Peer:
         except (NotPlain, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as err:
             self._fail(f"malformed data from the student's code ({type(err).__name__}: {str(err)[:100]})")
 
+    def _write(self, message):
+        message["s"] = self.session
+        write_frame(self.write_fd, message, self.limit + 2 ** 20)
+
     def _next(self):
+        while True:
+            frame = self._read()
+            if type(frame) is not dict or frame.get("s") == self.session:
+                return frame
+            # a frame left over from an earlier test cell (one that timed out): dropped
+
+    def _read(self):
         try:
             frame = read_frame(self.read_fd, self.limit + 2 ** 20, self.deadline, self.watch)
         except TimeoutError:
@@ -502,7 +514,7 @@ class Peer:
             self.size = 0
             sync = [self.encode(value) for value in touched]
             message = {"op": protocol.OP_RETURN, "id": number, "sync": sync, "v": self.encode(result)}
-            write_frame(self.write_fd, message, self.limit + 2 ** 20)
+            self._write(message)
         except NotPlain as err:
             self.send({"op": protocol.OP_FAIL, "id": number, "reason": str(err)[:300]})
 
@@ -540,13 +552,15 @@ def _exception(reply):
 
 
 # -- the kernel's side: serve one test cell's requests ----------------------------------------------------------
-def serve(namespace, read_fd, write_fd, limit, report=None, exercise=None):
+def serve(namespace, read_fd, write_fd, limit, report=None, exercise=None, session=None):
     """Answer the judge's requests (resolve names, calls, attributes) until it ends the test cell."""
-    peer = Peer(read_fd, write_fd, protocol.KERNEL_SIDE, limit)
+    peer = Peer(read_fd, write_fd, protocol.KERNEL_SIDE, limit, session=session)
     trip = _tripwire(exercise, report)
     try:
         while True:
             message = read_frame(read_fd, limit + 2 ** 20)
+            if type(message) is dict and message.get("s") != session:
+                continue  # left over from an earlier test cell
             if message is None or type(message) is not dict or message.get("op") == protocol.OP_END:
                 return
             op, number = message.get("op"), message.get("id")
@@ -672,7 +686,7 @@ def _tripwire(exercise, report):
     return undo
 
 
-def serve_in_kernel(namespace, read_fd, write_fd, limit, audit_fd, exercise):
+def serve_in_kernel(namespace, read_fd, write_fd, limit, audit_fd, exercise, session):
     """What the worker runs in the kernel at a test cell: serve, reporting reference use on the audit pipe."""
     sent = set()
 
@@ -684,4 +698,4 @@ def serve_in_kernel(namespace, read_fd, write_fd, limit, audit_fd, exercise):
             os.write(audit_fd, (json.dumps({"kind": kind, "detail": detail[:300]}) + "\n").encode())
         except OSError:
             pass
-    serve(namespace, read_fd, write_fd, limit, report, exercise)
+    serve(namespace, read_fd, write_fd, limit, report, exercise, session)

@@ -125,6 +125,11 @@ def build_client_class():
             self.timing = {}
             self.timeout_func = self._cell_budget
             self.on_cell_executed = self._record_error
+            self.timed_out = False   # set by our own timer (nbclient's timeout), never read from an output
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            self.timed_out = True
+            return await super()._async_handle_timeout(timeout, cell)
 
         def _record_error(self, cell, cell_index, execute_reply):
             """nbgrader's Execute.on_cell_executed: an error reply without its output (a timeout) becomes one."""
@@ -215,13 +220,14 @@ def build_client_class():
         async def _execute(self, cell, index):
             if index in self.tests:
                 return await self._serve_judge(index)
+            self.timed_out = False
             try:
                 await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
             except CellTimeoutError:  # interrupted, but the kernel never went idle again
                 self.hints["unresponsive"] = index
                 raise Stop(protocol.CELL_TIMEOUT_ERROR, f"cell {index} hit the time limit and the kernel did "
                                                         "not stop when interrupted") from None
-            if any(o.get("ename") == protocol.CELL_TIMEOUT_ERROR for o in cell.outputs if o.output_type == "error"):
+            if self.timed_out:
                 self.hints["cell_timeouts"].append(index)
                 if not await self._responsive():
                     self.hints["unresponsive"] = index
@@ -231,7 +237,7 @@ def build_client_class():
         async def _serve_judge(self, index):
             """A test cell: the kernel serves the judge (rpc.serve) until the grader says the test is over."""
             self.hints["tests_reached"].append(index)
-            code = serve_code(self.request, self.tests[index])
+            code = serve_code(self.request, self.tests[index], index)
             msg_id = await _maybe(self.kc.execute(code, silent=True, store_history=False, allow_stdin=False))
             self.host.send({"op": protocol.WORKER_TEST, "cell": index})
             served = asyncio.ensure_future(self._reply(msg_id, None))
@@ -359,14 +365,14 @@ class Host:
             protocol.write_frame(self.out_fd, message)
 
 
-def serve_code(request, exercise):
+def serve_code(request, exercise, session):
     """The one line the worker runs in the kernel at a test cell (also a trusted cell for the audit hook)."""
     code = request["code_dir"]
     read_fd, write_fd = request["channel"]
     return (f"__import__('runpy').run_path({code + '/' + protocol.RPC_SCRIPT!r}, init_globals={{'protocol': "
             f"__import__('types').SimpleNamespace(**__import__('runpy').run_path({code + '/protocol.py'!r}))}})"
             f"['serve_in_kernel'](get_ipython().user_ns, {read_fd}, {write_fd}, {protocol.MAX_FRAME}, "
-            f"{request['audit_fd']}, {exercise!r})")
+            f"{request['audit_fd']}, {exercise!r}, {session!r})")
 
 
 async def _maybe(value):
@@ -417,7 +423,7 @@ def main():
     request["audit_fd"] = audit.write_fd
     tests = {int(k): v for k, v in request["test_cells"].items()}
     settings = dict(request["kernel"], audit_fd=audit.write_fd)
-    settings["trusted_cells"] = list(settings.get("trusted_cells", [])) + [serve_code(request, g) for g in tests.values()]
+    settings["trusted_cells"] = list(settings.get("trusted_cells", [])) + [serve_code(request, g, i) for i, g in tests.items()]
     settings_path = os.path.join(private, "kernel.json")
     with open(settings_path, "w") as f:
         json.dump(settings, f)
