@@ -14,6 +14,7 @@ seeded (``derandomize``), bounded in examples and writes no database, so a test 
 reproducible and quick in the grader's sandbox.
 """
 import copy
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -211,7 +212,10 @@ def check_case(student, reference, case, rtol=1e-7, atol=0.0, unchanged=True, na
     got = student(*args, **kwargs)
     where = f"{name}{case.describe()}"
     if compare is not None:
-        compare(got, want, where)
+        if len(inspect.signature(compare).parameters) >= 4:
+            compare(got, want, where, case)  # e.g. a tolerance from the sizes of the inputs
+        else:
+            compare(got, want, where)
     else:
         assert_close(got, want, rtol, atol, f"{where}: output", mtol)
     if unchanged:
@@ -228,7 +232,8 @@ def check_against(student, reference, strategy, rtol=1e-7, atol=0.0, unchanged=T
         strategy: a strategy of Cases (see ``cases``).
         rtol, atol, mtol: tolerance of the comparison, from the exercise's spec (see assert_close).
         unchanged: the docstring promises not to modify the inputs.
-        compare: optional f(got, want, where) replacing assert_close (e.g. outputs defined up to sign).
+        compare: optional f(got, want, where) or f(got, want, where, case) replacing assert_close (e.g.
+            outputs defined up to sign, or a rounding bound computed from the case's inputs).
     """
     @settings(max_examples=max_examples, **SETTINGS)
     @given(strategy)
