@@ -17,11 +17,18 @@ import copy
 import inspect
 from dataclasses import dataclass, field
 
+import os
+import tempfile
+
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, configuration, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+# Hypothesis keeps a cache (.hypothesis/) in the current folder, even without a database: a
+# notebook's folder (a lecture's release, a student's submission) is no place for it.
+configuration.set_hypothesis_home_dir(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+                                      or os.path.join(tempfile.gettempdir(), "trainlab-hypothesis"))
 # no shrinking or explaining: the first failing input is reported at once (shrinking can take seconds)
 SETTINGS = dict(deadline=None, database=None, derandomize=True, print_blob=False, report_multiple_bugs=False,
                 phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
