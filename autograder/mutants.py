@@ -112,13 +112,20 @@ def _alarm(_signum, _frame):
     raise _Timeout()
 
 
+TIMED_OUT = "timed out"
+
+
 def survives(run_test_cell, setup, mutant, test_source):
-    """Does the test cell pass with the mutant as the answer? (errors, timeouts: killed)"""
+    """Does the test cell pass with the mutant as the answer? True, False (it fails or errs), or
+    TIMED_OUT (it ran past MUTANT_TIMEOUT: killed as far as the score goes — an endless loop is a
+    wrong answer — but a recorded equivalent mutant that is merely slow is not called stale for it)."""
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(MUTANT_TIMEOUT)
     try:
         run_test_cell(setup, mutant.source, test_source)
         return True
+    except _Timeout:
+        return TIMED_OUT
     except BaseException as err:  # any failure kills the mutant; Ctrl-C still stops the run
         if isinstance(err, KeyboardInterrupt):
             raise
@@ -148,7 +155,7 @@ def lecture_report(lecture):
             with warnings.catch_warnings(), np.errstate(all="ignore"), \
                     contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore")
-                if survives(run_test_cell, setup, mutant, exercise.test_source):
+                if survives(run_test_cell, setup, mutant, exercise.test_source) is True:
                     alive[mutant.key] = reasons.get(mutant.key)
         found[exercise.name] = (len(changed) - len(alive), len(changed), alive)
     return found

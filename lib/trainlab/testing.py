@@ -24,11 +24,16 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, configuration, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from hypothesis.internal.conjecture import providers as _providers
 
 # Hypothesis keeps a cache (.hypothesis/) in the current folder, even without a database: a
 # notebook's folder (a lecture's release, a student's submission) is no place for it.
 configuration.set_hypothesis_home_dir(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
                                       or os.path.join(tempfile.gettempdir(), "trainlab-hypothesis"))
+# Hypothesis also mixes in constants it reads from the source of every "local" module loaded so
+# far, so the inputs it draws would depend on what else was imported (the grader's kernel, pytest,
+# a student's notebook). The checks must draw the same cases everywhere: no local constants.
+_providers.HypothesisProvider._local_constants = property(lambda self: _providers._local_constants)
 # no shrinking or explaining: the first failing input is reported at once (shrinking can take seconds)
 SETTINGS = dict(deadline=None, database=None, derandomize=True, print_blob=False, report_multiple_bugs=False,
                 phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
