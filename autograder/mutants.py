@@ -9,11 +9,18 @@ killed by a better test or recorded in the lecture's ``EQUIVALENT_MUTANTS`` with
 (``python -m autograder mutants`` lists them; CONTRIBUTING.md, "The test standard").
 """
 import ast
+import contextlib
+import io
 import re
 import signal
+import warnings
 from dataclasses import dataclass
 
-from autograder.exercises import strip_solution_markers
+import numpy as np
+
+from autograder import course
+from autograder.exercises import (equivalent_mutants, exercises, read_notebook, run_test_cell, setup_source,
+                                  strip_solution_markers)
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
             ast.FloorDiv: ast.Div}
@@ -112,13 +119,24 @@ def _alarm(_signum, _frame):
     raise _Timeout()
 
 
+TIMED_OUT = "timed out"
+
+
 def survives(run_test_cell, setup, mutant, test_source):
-    """Does the test cell pass with the mutant as the answer? (errors, timeouts: killed)"""
+    """Does the test cell pass with the mutant as the answer? True, False (it fails or errs), or
+    TIMED_OUT (it ran past MUTANT_TIMEOUT: killed as far as the score goes — an endless loop is a
+    wrong answer — but a recorded equivalent mutant that is merely slow is not called stale for it).
+    What the mutant prints and warns is swallowed: a run over hundreds of mutants stays readable."""
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(MUTANT_TIMEOUT)
     try:
-        run_test_cell(setup, mutant.source, test_source)
+        with warnings.catch_warnings(), np.errstate(all="ignore"), \
+                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            run_test_cell(setup, mutant.source, test_source)
         return True
+    except _Timeout:
+        return TIMED_OUT
     except BaseException as err:  # any failure kills the mutant; Ctrl-C still stops the run
         if isinstance(err, KeyboardInterrupt):
             raise
@@ -130,14 +148,6 @@ def survives(run_test_cell, setup, mutant, test_source):
 
 def lecture_report(lecture):
     """{exercise: (killed, total, {surviving key: recorded reason or None})} for one lecture."""
-    import contextlib
-    import io
-    import warnings
-
-    import numpy as np
-
-    from autograder import course
-    from autograder.exercises import equivalent_mutants, exercises, read_notebook, run_test_cell, setup_source
     nb = read_notebook(course.SOLUTIONS / lecture / course.lecture_notebook(lecture))
     setup, recorded, found = setup_source(nb), equivalent_mutants(lecture), {}
     for exercise in exercises(nb):
@@ -145,11 +155,8 @@ def lecture_report(lecture):
         alive = {}
         changed = mutants(exercise.answer_source)
         for mutant in changed:
-            with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                    contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                warnings.simplefilter("ignore")
-                if survives(run_test_cell, setup, mutant, exercise.test_source):
-                    alive[mutant.key] = reasons.get(mutant.key)
+            if survives(run_test_cell, setup, mutant, exercise.test_source) is True:
+                alive[mutant.key] = reasons.get(mutant.key)
         found[exercise.name] = (len(changed) - len(alive), len(changed), alive)
     return found
 

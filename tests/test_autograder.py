@@ -6,7 +6,6 @@ students for every lecture, plus tampered, broken and renamed submissions of lec
 import csv
 import html
 import os
-import shutil
 import subprocess
 import sys
 
@@ -14,11 +13,12 @@ import nbformat
 import pytest
 
 from autograder import course, examples
-from autograder.exercises import defined_name, exercises, mistakes, nbgrader_meta, read_notebook, strip_solution_markers
+from autograder.exercises import defined_name, exercises, mistakes, read_notebook
 from autograder.export import export, rows
 from autograder.feedback import feedback
 from autograder.grade import grade
 from autograder.hidden_tests import HIDDEN_BLOCK
+from autograder.scoring import is_test_cell
 from autograder.statuses import load_statuses
 
 LECTURES = course.lectures()
@@ -46,14 +46,9 @@ def _tampered(answers, change):
     return nb
 
 
-def _is_test(cell):
-    meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
-
-
 def _emptied(cells):
     for cell in cells:
-        if _is_test(cell):
+        if is_test_cell(cell):
             cell.source = "pass"
             cell.metadata["nbgrader"]["points"] = 100
     return cells
@@ -61,7 +56,7 @@ def _emptied(cells):
 
 def _stripped(cells):
     for cell in cells:
-        if _is_test(cell):
+        if is_test_cell(cell):
             del cell.metadata["nbgrader"]
     return cells
 
@@ -101,7 +96,7 @@ def graded(tmp_path_factory):
                                                  _answers(L00, "correct").items()}), subs / "warnings" / L00 / NB00)
     correct, wrong = _answers(L00, "correct"), _answers(L00, "mistakes")
     _write(_tampered(correct, _emptied), subs / "emptied_tests" / L00 / NB00)
-    _write(_tampered(wrong, lambda cells: [c for c in cells if not _is_test(c)]), subs / "deleted_tests" / L00 / NB00)
+    _write(_tampered(wrong, lambda cells: [c for c in cells if not is_test_cell(c)]), subs / "deleted_tests" / L00 / NB00)
     _write(_tampered(wrong, _stripped), subs / "stripped_tests" / L00 / NB00)
     _write(examples.fill_answers(_release(L00), correct), subs / "renamed" / L00 / "my_backprop_final.ipynb")
     (subs / "corrupt" / L00).mkdir(parents=True)

@@ -7,12 +7,11 @@ import pathlib
 import warnings
 
 import matplotlib
-import numpy as np
 import pytest
 
 from autograder.exercises import (alternatives, defined_name, equivalent_mutants, exercises, mistakes, read_notebook,
                                   reference, run_test_cell, setup_source, strip_solution_markers)
-from autograder.mutants import mutants, survives
+from autograder.mutants import TIMED_OUT, mutants, survives
 
 matplotlib.use("Agg")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -99,10 +98,10 @@ def test_generated_mutants_are_killed_or_recorded(lecture, setup, exercise, wron
     """Does every generated mutant of the answer fail the test cell, unless recorded as equivalent with a reason?"""
     _held_to_the_standard(lecture)
     recorded = equivalent_mutants(lecture).get(exercise.name, {})
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        alive = {m.key for m in mutants(exercise.answer_source) if survives(run_test_cell, setup, m, exercise.test_source)}
+    outcome = {m.key: survives(run_test_cell, setup, m, exercise.test_source) for m in mutants(exercise.answer_source)}
+    alive = {key for key, result in outcome.items() if result is True}
+    slow = {key for key, result in outcome.items() if result == TIMED_OUT}
     assert not alive - set(recorded), (f"{exercise.name}: mutants survive the tests: {sorted(alive - set(recorded))}; "
                                        "kill each with a better test, or record it in EQUIVALENT_MUTANTS with a reason")
-    assert not set(recorded) - alive, f"{exercise.name}: EQUIVALENT_MUTANTS lists mutants that are killed or gone: " \
-                                      f"{sorted(set(recorded) - alive)}"
+    stale = set(recorded) - alive - slow  # a recorded mutant that timed out on a slow machine is not stale
+    assert not stale, f"{exercise.name}: EQUIVALENT_MUTANTS lists mutants that are killed or gone: {sorted(stale)}"

@@ -647,12 +647,6 @@ def random_resized_crop(X, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), rng=No
 '''),
     ],
     "rotate": [
-        ("the transposed images rotated by -angle (a mirror turns the rotation around)", '''
-def rotate(X, angle, fill_mode="constant", cval=0.0, order=1):
-    modes = {"constant": "constant", "nearest": "nearest", "reflect": "reflect", "wrap": "grid-wrap"}
-    out = ndimage.rotate(X.transpose(0, 2, 1, 3), -angle, axes=(1, 2), reshape=False, order=order, mode=modes[fill_mode], cval=cval)
-    return out.transpose(0, 2, 1, 3)
-'''),
         ("one ndimage.rotate per image in its (H, W) plane", '''
 def rotate(X, angle, fill_mode="constant", cval=0.0, order=1):
     scipy_mode = {"constant": "constant", "nearest": "nearest", "reflect": "reflect", "wrap": "grid-wrap"}[fill_mode]

@@ -366,6 +366,9 @@ EQUIVALENT_MUTANTS = {
     "fine_tune": {
         "seed=seed, progress=False, callbacks=[LayerRates()]): False -> True":
             "progress=True only draws a progress bar (on stderr); the training is the same",
+        'batch_size=batch_size, sampling="epoch", keep_best=False, evaluate="X_: False -> True':
+            "evaluate=True only measures accuracies after each epoch: epoch sampling draws nothing from the "
+            "solver's rng and keep_best=False keeps the final weights, so the result is the same (only slower)",
     },
     "multitask_loss": {
         'depth = sum(1 for name in params if name[0] == "W" and name[1:].isdigi: == -> !=':

@@ -14,13 +14,26 @@ seeded (``derandomize``), bounded in examples and writes no database, so a test 
 reproducible and quick in the grader's sandbox.
 """
 import copy
+import inspect
 from dataclasses import dataclass, field
 
+import os
+import tempfile
+
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, configuration, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from hypothesis.internal.conjecture import providers as _providers
 
+# Hypothesis keeps a cache (.hypothesis/) in the current folder, even without a database: a
+# notebook's folder (a lecture's release, a student's submission) is no place for it.
+configuration.set_hypothesis_home_dir(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+                                      or os.path.join(tempfile.gettempdir(), "trainlab-hypothesis"))
+# Hypothesis also mixes in constants it reads from the source of every "local" module loaded so
+# far, so the inputs it draws would depend on what else was imported (the grader's kernel, pytest,
+# a student's notebook). The checks must draw the same cases everywhere: no local constants.
+_providers.HypothesisProvider._local_constants = property(lambda self: _providers._local_constants)
 # no shrinking or explaining: the first failing input is reported at once (shrinking can take seconds)
 SETTINGS = dict(deadline=None, database=None, derandomize=True, print_blob=False, report_multiple_bugs=False,
                 phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
@@ -211,7 +224,10 @@ def check_case(student, reference, case, rtol=1e-7, atol=0.0, unchanged=True, na
     got = student(*args, **kwargs)
     where = f"{name}{case.describe()}"
     if compare is not None:
-        compare(got, want, where)
+        if len(inspect.signature(compare).parameters) >= 4:
+            compare(got, want, where, case)  # e.g. a tolerance from the sizes of the inputs
+        else:
+            compare(got, want, where)
     else:
         assert_close(got, want, rtol, atol, f"{where}: output", mtol)
     if unchanged:
@@ -228,7 +244,8 @@ def check_against(student, reference, strategy, rtol=1e-7, atol=0.0, unchanged=T
         strategy: a strategy of Cases (see ``cases``).
         rtol, atol, mtol: tolerance of the comparison, from the exercise's spec (see assert_close).
         unchanged: the docstring promises not to modify the inputs.
-        compare: optional f(got, want, where) replacing assert_close (e.g. outputs defined up to sign).
+        compare: optional f(got, want, where) or f(got, want, where, case) replacing assert_close (e.g.
+            outputs defined up to sign, or a rounding bound computed from the case's inputs).
     """
     @settings(max_examples=max_examples, **SETTINGS)
     @given(strategy)

@@ -37,3 +37,35 @@ def to_torch(x, device=None, requires_grad=False):
 def to_numpy(t):
     """numpy array from a torch tensor on any device."""
     return t.detach().cpu().numpy()
+
+
+def fully_connected_twin(model, device=None):
+    """A torch.nn.Sequential computing the same scores as a trainlab ``FullyConnectedNet``.
+
+    Linear layers with the numpy net's weights (``Linear.weight`` is ``W.T``) and the same
+    activation modules, in float64 (float32 on mps); no normalization or dropout.
+
+    Args:
+        model: a trainlab.models.FullyConnectedNet without normalization and dropout.
+        device: torch device (None: ``get_device()``).
+    Returns:
+        torch.nn.Sequential.
+    """
+    import torch
+
+    if getattr(model, "normalization", None) or getattr(model, "dropout_param", None):
+        raise ValueError("fully_connected_twin copies nets without normalization and dropout")
+    modules = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+               "leaky_relu": lambda: torch.nn.LeakyReLU(0.01), "elu": torch.nn.ELU}
+    device = device or get_device()
+    layers = []
+    for i in range(1, model.num_layers + 1):
+        w, b = model.params[f"W{i}"], model.params[f"b{i}"]
+        linear = torch.nn.Linear(*w.shape)
+        with torch.no_grad():
+            linear.weight = torch.nn.Parameter(to_torch(w.T, device))
+            linear.bias = torch.nn.Parameter(to_torch(b, device))
+        layers.append(linear)
+        if i < model.num_layers:
+            layers.append(modules[model.activation]())
+    return torch.nn.Sequential(*layers).to(device)

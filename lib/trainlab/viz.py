@@ -1,4 +1,5 @@
-"""Plots of a training run: loss (linear and log) and train/val accuracy."""
+"""Plots of a training run (loss linear and log, train/val accuracy and their gap, update:weight ratios,
+per-layer histograms, first-layer weights) and of optimizers, schedules and range tests."""
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -130,3 +131,126 @@ def plot_lr_range_test(lrs, losses, suggested=None, smoothed=None, ax=None):
 # Start point and region drawn of each 2-D surface: the entries of trainlab.optim.SURFACES
 # themselves (one registry; view["w0"], view["xlim"], view["ylim"] read them).
 SURFACE_VIEWS = _optim.SURFACES
+
+
+def plot_accuracy_gap(history, ax=None, title="train / validation accuracy"):
+    """Training and validation accuracy per epoch, the gap between them shaded (lecture 09).
+
+    A wide gap is overfitting, none at a low accuracy underfitting.
+
+    Args:
+        history: dict with "train_acc" and "val_acc" (per epoch).
+    Returns:
+        the Axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    train, val = np.asarray(history["train_acc"], dtype=float), np.asarray(history["val_acc"], dtype=float)
+    epochs = np.arange(1, len(train) + 1)
+    ax.plot(epochs, train, "o-", label="train")
+    ax.plot(epochs, val, "o-", label="val")
+    ax.fill_between(epochs, val, train, color="C3", alpha=0.15, label="gap")
+    if len(train):
+        ax.annotate(f"gap {train[-1] - val[-1]:+.1%}", (epochs[-1], (train[-1] + val[-1]) / 2), fontsize=8,
+                    xytext=(-4, 0), textcoords="offset points", ha="right", va="center")
+    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_update_ratios(history, ax=None, smooth=20, title="update:weight ratio"):
+    """log10 of ||dW|| / ||W|| per update for every weight matrix, against the healthy -3 line.
+
+    Args:
+        history: dict with "update_ratio" (name -> one ratio per update), e.g. a Solver's history;
+            the weight matrices (names W1, W2, ...) are drawn, biases left out (they start at 0).
+        smooth: window of the moving average of log10 drawn over the raw values.
+    Returns:
+        the Axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    names = sorted((n for n in history["update_ratio"] if n[:1] == "W" and n[1:].isdigit()), key=lambda n: int(n[1:]))
+    for i, name in enumerate(names):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.log10(np.asarray(history["update_ratio"][name], dtype=float))
+        values[~np.isfinite(values)] = np.nan
+        ax.plot(values, color=f"C{i}", alpha=0.25, lw=0.7)
+        if len(values) >= smooth:
+            ax.plot(np.arange(smooth - 1, len(values)), np.convolve(values, np.ones(smooth) / smooth, "valid"),
+                    color=f"C{i}", label=name)
+        else:
+            ax.plot(values, color=f"C{i}", label=name)
+    ax.axhline(-3, color="k", ls="--", lw=1, label="1e-3 (healthy)")
+    ax.set(xlabel="iteration", ylabel="log10(update / weight)", title=title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_layer_histograms(rows, value_range=None, bins=40, title=None, xlabel="value", positive_only=False,
+                          size=1.7):
+    """A grid of histograms: one row per configuration, one column per layer.
+
+    Args:
+        rows: dict label -> list of arrays, one per layer (activations or gradients).
+        value_range: (low, high) of every histogram (None: each its own range).
+        positive_only: histogram only the positive values (ReLU activations: the rest are exactly 0).
+        size: height of a row in inches.
+    Returns:
+        the Figure.
+    """
+    num_layers = max(len(arrays) for arrays in rows.values())
+    fig, axes = plt.subplots(len(rows), num_layers, figsize=(1.6 * num_layers + 1, size * len(rows)),
+                             squeeze=False, sharex=value_range is not None)
+    for r, (label, arrays) in enumerate(rows.items()):
+        for layer, ax in enumerate(axes[r], start=1):
+            ax.set_yticks([])
+            if layer > len(arrays):
+                ax.set_visible(False)
+                continue
+            values = np.asarray(arrays[layer - 1], dtype=float).ravel()
+            values = values[values > 0] if positive_only else values
+            ax.hist(values[np.isfinite(values)], bins=bins, range=value_range, color=f"C{r}")
+            ax.tick_params(labelsize=7)
+            if r == 0:
+                ax.set_title(f"layer {layer}", fontsize=9)
+            if r == len(rows) - 1:
+                ax.set_xlabel(xlabel, fontsize=8)
+        axes[r][0].set_ylabel(label, fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_weight_grid(W, image_shape, num=10, ncols=10, axes=None, title=None):
+    """First-layer weights as images: column j of W reshaped to image_shape, each scaled to [0, 1].
+
+    Smooth, structured templates mean a well-trained layer; noise means one that learned little
+    (or too little regularization).
+
+    Args:
+        W: (D, H) weights of the first affine layer, D = prod(image_shape).
+        image_shape: (height, width) or (height, width, channels).
+        num: how many units to draw (the first num).
+        axes: optional sequence of Axes to draw into (e.g. one row of a figure).
+    Returns:
+        the Figure.
+    """
+    W = np.asarray(W, dtype=float)
+    num = min(num, W.shape[1])
+    if axes is None:
+        nrows = -(-num // ncols)
+        fig, grid = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.2 * nrows + 0.3 * bool(title)), squeeze=False)
+        axes = grid.ravel()
+    fig = axes[0].figure
+    for j, ax in enumerate(axes):
+        ax.axis("off")
+        if j >= num:
+            continue
+        w = W[:, j].reshape(image_shape)
+        span = w.max() - w.min()
+        ax.imshow((w - w.min()) / (span if span > 0 else 1.0), cmap="gray" if w.ndim == 2 else None)
+    if title:
+        fig.suptitle(title)
+    return fig
