@@ -330,14 +330,17 @@ print("MOUNTS", open("/proc/self/mountinfo").read().replace(chr(10), " | "))
 """
     introspect = """
 import gc, inspect, linecache, sys
+CALLS = []
 LEAKS = []   # every string that could hold a test: the test compares them with the hidden lines
 def rel_error(a, b):
-    for frame in inspect.stack():
-        LEAKS.extend(frame.code_context or [])
-        LEAKS.extend(str(v)[:2000] for v in frame.frame.f_locals.values())
-    for value in list(linecache.cache.values()):
-        LEAKS.extend(value[2] if len(value) > 2 else [])
-    LEAKS.extend(o for o in gc.get_objects() if isinstance(o, str) and "assert" in o)
+    CALLS.append(1)
+    if len(CALLS) <= 3:   # three calls are enough (and keep it fast)
+        for frame in inspect.stack():
+            LEAKS.extend(frame.code_context or [])
+            LEAKS.extend(str(v)[:2000] for v in frame.frame.f_locals.values())
+        for value in list(linecache.cache.values()):
+            LEAKS.extend(value[2] if len(value) > 2 else [])
+        LEAKS.extend(o for o in gc.get_objects() if isinstance(o, str) and "assert" in o)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 """
