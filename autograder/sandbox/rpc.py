@@ -1,14 +1,15 @@
 """Plain data between the judge (trusted test code) and the student's kernel, both ways.
 
 One ``Peer`` on each side of a pair of pipes. What crosses is JSON (``protocol.FRAME``
-framing) of plain data only: None, bool, int, float, complex, str, bytes, tuples, lists and
-dicts of these, numpy arrays (``np.save``/``np.load`` with ``allow_pickle=False``, no object
+framing) of plain data only: None, bool, int, float, complex, str, bytes, ranges, tuples,
+lists, dicts, sets and frozensets of these, numpy arrays (``np.save``/``np.load`` with ``allow_pickle=False``, no object
 dtypes), numpy scalars and dtypes, ``np.random.Generator`` (its bit generator's state), and
 objects of ``trainlab`` classes by their attribute dict (a model handed to the student's
 function). Everything else stays where it is and crosses as a *handle*: a student's object
 becomes a ``RemoteObject`` in the judge (attribute reads, writes and calls are forwarded); a
-test's function becomes a stub in the kernel that calls back into the judge (the only thing
-the kernel may ask of the judge). Mutable values (arrays, lists, dicts, Generators, objects
+test's function becomes a stub in the kernel that calls back into the judge, and a test's
+iterator a generator there that pulls its items one by one (the only things the kernel may
+ask of the judge). Mutable values (arrays, lists, dicts, Generators, objects
 by state) carry a token: the same object sent twice is the same object on the other side,
 and after every call the side that ran it sends back the arguments' post-call values, which
 the caller writes into its own objects in place (side effects behave as in one process).
@@ -210,6 +211,13 @@ class Peer:
         if kind is list:
             token = self._touch(value)
             return {"$": "l", "t": token, "v": [self.encode(v, depth + 1) for v in value]}
+        if kind is set:
+            token = self._touch(value)
+            return {"$": "set", "t": token, "v": [self.encode(v, depth + 1) for v in value]}
+        if kind is frozenset:
+            return {"$": "fs", "v": [self.encode(v, depth + 1) for v in value]}
+        if kind is range:
+            return {"$": "rg", "v": [value.start, value.stop, value.step]}
         if kind is dict:
             token = self._touch(value)
             keys = list(value)
@@ -247,6 +255,8 @@ class Peer:
         if self.side == protocol.JUDGE_SIDE:
             if callable(value):
                 return {"$": "cb", "h": self.expose(value)}
+            if hasattr(type(value), "__next__"):  # an iterator of the test: its items are pulled one by one
+                return {"$": "it", "h": self.expose(_puller(value))}
             raise NotPlain(f"a {type(value).__name__} cannot be passed to the student's code")
         # the kernel: anything else stays here, by handle
         kind = "class" if isinstance(value, type) else "function" if callable(value) else "object"
@@ -296,6 +306,23 @@ class Peer:
                 target[:] = items
                 return self._seen(data["t"], target)
             return self._seen(data["t"], self._new(data["t"], items))
+        if tag in ("set", "fs"):
+            items = [self.decode(v, depth + 1) for v in _list(value)]
+            for item in items:
+                hash(item)
+            if tag == "fs":
+                return frozenset(items)
+            target = self._lookup(data.get("t"))
+            if type(target) is set:
+                target.clear()
+                target.update(items)
+                return self._seen(data["t"], target)
+            return self._seen(data["t"], self._new(data["t"], set(items)))
+        if tag == "rg":
+            start, stop, step = _list(value)
+            if not all(type(n) is int for n in (start, stop, step)):
+                raise NotPlain("malformed range")
+            return range(start, stop, step)
         if tag == "d":
             keys, values = _list(data.get("k")), _list(value)
             if len(keys) != len(values):
@@ -376,6 +403,16 @@ class Peer:
             if handle not in self.remotes:
                 self.remotes[handle] = RemoteObject(self, handle, data.get("k", "object"))
             return self.remotes[handle]
+        if tag == "it" and self.side == protocol.KERNEL_SIDE:
+            handle, peer = str(data.get("h")), self
+
+            def items():
+                while True:
+                    more, item = peer.call(handle, (), {})
+                    if not more:
+                        return
+                    yield item
+            return items()
         if tag == "cb" and self.side == protocol.KERNEL_SIDE:
             handle, peer = str(data.get("h")), self
 
@@ -517,6 +554,15 @@ class Peer:
             self._write(message)
         except NotPlain as err:
             self.send({"op": protocol.OP_FAIL, "id": number, "reason": str(err)[:300]})
+
+
+def _puller(iterator):
+    """The judge's end of an iterator passed to the student's code: (True, next item) or (False, None) at the end."""
+    def pull():
+        for item in iterator:
+            return True, item
+        return False, None
+    return pull
 
 
 def _list(value):
