@@ -400,3 +400,11 @@ def test_the_judge_never_unpickles_what_the_kernel_sends():
     assert "RPC_PWNED" not in os.environ
     for fd in (to_kernel, from_judge, to_judge, from_kernel):
         os.close(fd)
+
+
+def test_tensors_without_plain_data_fail_the_channel(channel):
+    makers = {"meta": lambda: torch.zeros(2, device="meta"), "sparse": lambda: torch.eye(2).to_sparse(),
+              "float8": lambda: torch.zeros(2).to(torch.float8_e4m3fn)}
+    for name, make in makers.items():  # one channel each: a failed channel stays failed
+        with pytest.raises(rpc.ProxyFailure, match="not plain data|without data"):
+            channel({"f": make}).resolve("f")["f"]()

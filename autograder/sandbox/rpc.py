@@ -517,13 +517,14 @@ class Peer:
         if token in self.sent:  # its data is already in this message
             return {"$": "ten", "t": token}
         self.sent.add(token)
-        data = value.detach().cpu().resolve_conj().resolve_neg()
-        name = str(data.dtype).rpartition(".")[2]
-        if name not in TENSOR_DTYPES or data.layout != torch.strided:
-            raise NotPlain(f"a {data.dtype} tensor ({data.layout}) is not plain data")
-        if name == "bfloat16":
-            data = data.view(torch.int16)
-        array = data.contiguous().numpy()
+        name = str(value.dtype).rpartition(".")[2]
+        if name not in TENSOR_DTYPES or value.layout != torch.strided:
+            raise NotPlain(f"a {value.dtype} tensor ({value.layout}) is not plain data")
+        try:
+            data = value.detach().cpu().resolve_conj().resolve_neg()
+            array = (data.view(torch.int16) if name == "bfloat16" else data).contiguous().numpy()
+        except (RuntimeError, NotImplementedError, TypeError) as err:  # a meta or fake tensor, say
+            raise NotPlain(f"a tensor without data: {type(err).__name__}: {str(err)[:100]}") from None
         self._count(array.nbytes)
         grad = value.grad if value.is_leaf else None
         return {"$": "ten", "t": token, "d": name, "v": _array_bytes(array), "rg": bool(value.requires_grad),
