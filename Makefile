@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # nbgrader runs `alembic` and jupyter runs kernels by name: the venv's bin/ comes first
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv demo test test-fast lab release check bench mutants search pretrain clean
+.PHONY: venv demo test test-fast lab instructor release check bench mutants search pretrain pipeline clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,8 +22,11 @@ test: venv  ## the whole test suite
 test-fast: venv  ## the suite without the slow end-to-end tests
 	$(PY) -m pytest -m "not slow"
 
-lab: venv  ## JupyterLab on the student notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+lab: venv  ## JupyterLab for students: opens notebooks/ (server root: the repository, where nbgrader_config.py is)
+	$(PY) -m autograder lab
+
+instructor: venv  ## JupyterLab for instructors: the same server opened at the repository root (Nbgrader > Formgrader)
+	$(PY) -m autograder lab --instructor
 
 release: venv  ## regenerate notebooks/ from solutions/
 	$(PY) -m autograder release
@@ -40,7 +43,10 @@ search: venv  ## lecture 10's full CIFAR-10 hyperparameter search (~10 min on 2 
 pretrain: venv  ## retrain lecture 12's shipped pretrained nets and check them against data/ (seeded)
 	$(PY) -m trainlab.transfer pretrain --check
 
-bench: venv  ## grading benchmark: plain `nbgrader autograde` vs `python -m autograder grade` on 20 submissions
+pipeline: venv  ## lecture 13's full training pipeline on CIFAR-10, on a GPU when present (TRAINLAB_DATA must hold CIFAR-10)
+	$(PY) -m trainlab.pipeline
+
+bench: venv  ## speed in one run: CIFAR-10 epoch (Solver vs PyTorch vs BLAS bound), each notebook, grading vs nbgrader
 	$(PY) -m autograder bench
 
 clean:

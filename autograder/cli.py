@@ -4,6 +4,7 @@ Examples:
     python -m autograder release                 # regenerate notebooks/ from solutions/
     python -m autograder release --check         # fail when notebooks/ is out of sync
     python -m autograder validate notebooks/00_backprop/backprop.ipynb
+    python -m autograder lab                     # JupyterLab for students (make lab); --instructor: make instructor
     python -m autograder grade submissions/      # <student>/<lecture>/<notebook>.ipynb, or <student>.zip
     python -m autograder grade class.zip --lecture 00 --cell-timeout 60 --memory 2G --workers 4
     python -m autograder grade submissions/ --due 00=2026-12-01T23:59 --late-penalty "10%/day, max 50%"
@@ -11,7 +12,9 @@ Examples:
     python -m autograder export                  # grades.csv and a score table
     python -m autograder report                  # plots, summary table, integrity report
     python -m autograder demo                    # the whole path on the bundled example submissions
-    python -m autograder bench                   # plain nbgrader vs this grader on 20 submissions
+    python -m autograder demo --fresh            # ... redoing the lectures unchanged since the last demo
+    python -m autograder bench                   # a CIFAR-10 epoch vs PyTorch, each notebook's time, grading speed
+    python -m autograder bench --part solver --threads 1
     python -m autograder mutants 05              # mutation score of a lecture's tests, survivors with reasons
 Settings: AUTOGRADER_WORKDIR (default grading/), AUTOGRADER_DB_URL (any SQLAlchemy URL; default SQLite in it).
 """
@@ -57,6 +60,12 @@ def cmd_validate(args):
     if failed:
         print(f"VALIDATION FAILED on {failed} notebook(s)")
     return 1 if failed else 0
+
+
+def cmd_lab(args):
+    from autograder.lab import run
+    run(instructor=args.instructor, port=args.port, no_browser=args.no_browser)
+    return 0
 
 
 def _size(text):
@@ -120,10 +129,10 @@ def cmd_report(args):
 
 
 def cmd_bench(args):
-    from autograder.bench import bench
-    lecture = course.resolve_lecture(args.lecture)
-    ratio = bench(lecture, args.submissions, args.workers, args.cell_timeout)
-    return 0 if ratio > 0 else 1
+    from autograder.bench import PARTS, bench
+    bench(args.part or PARTS, course.resolve_lecture(args.lecture), args.submissions, args.workers,
+          args.cell_timeout, args.threads, args.repeats)
+    return 0
 
 
 def cmd_feedback(args):
@@ -149,7 +158,7 @@ def cmd_mutants(args):
 
 def cmd_demo(args):
     from autograder.demo import demo
-    return demo(_lectures(args))
+    return demo(_lectures(args), fresh=args.fresh)
 
 
 def parser():
@@ -168,6 +177,11 @@ def parser():
     for name in ("validate", "check"):
         cmd = add(name, cmd_validate, "run a notebook's tests as the grader will; exit 1 when any fails")
         cmd.add_argument("notebooks", nargs="+", help="notebook files")
+    cmd = add("lab", cmd_lab, "JupyterLab on the course, from the repository root (Formgrader, Assignment List and "
+              "the Validate button find nbgrader_config.py there)")
+    cmd.add_argument("--instructor", action="store_true", help="open the repository root instead of notebooks/")
+    cmd.add_argument("--port", type=int, help="port (default: JupyterLab's, 8888 or the next free one)")
+    cmd.add_argument("--no-browser", action="store_true", help="do not open a browser")
     cmd = add("grade", cmd_grade, "autograde a folder (or zip) of submissions <student>/<lecture>/<notebook>.ipynb, "
               "each in its own sandbox, in parallel")
     cmd.add_argument("submissions", help="folder with one subfolder (or <student>.zip) per student, or a zip of it")
@@ -199,17 +213,25 @@ def parser():
               "integrity report")
     cmd.add_argument("--lecture", action="append")
     cmd.add_argument("--output", help="folder (default <workdir>/report)")
-    cmd = add("bench", cmd_bench, "grading benchmark: plain `nbgrader autograde` vs `python -m autograder grade`")
-    cmd.add_argument("--lecture", default="00", help="lecture (default %(default)s)")
-    cmd.add_argument("--submissions", type=int, default=20, help="number of submissions (default %(default)s)")
-    cmd.add_argument("--workers", type=int, default=0, help="our workers (default: one per CPU core)")
+    cmd = add("bench", cmd_bench, "speed in one run: a CIFAR-10 epoch (Solver vs PyTorch vs the BLAS bound), each "
+              "solution notebook's time, grading (plain `nbgrader autograde` vs `python -m autograder grade`)")
+    cmd.add_argument("--part", action="append", choices=("solver", "notebooks", "grading"),
+                     help="run only this part (repeatable; default: all three)")
+    cmd.add_argument("--threads", type=int, help="solver: BLAS and torch threads (default: numpy's, one per core)")
+    cmd.add_argument("--repeats", type=int, default=3, help="solver: timed epochs of each (default %(default)s)")
+    cmd.add_argument("--lecture", default="00", help="grading: lecture (default %(default)s)")
+    cmd.add_argument("--submissions", type=int, default=20,
+                     help="grading: number of submissions (default %(default)s)")
+    cmd.add_argument("--workers", type=int, default=0, help="grading: our workers (default: one per CPU core)")
     cmd.add_argument("--cell-timeout", type=int, default=DEFAULTS.cell_timeout,
-                     help="seconds per cell (default %(default)s)")
+                     help="grading: seconds per cell (default %(default)s)")
     cmd = add("mutants", cmd_mutants, "generated mutants of every answer: the mutation score per lecture and every "
               "survivor with its recorded reason; exit 1 when a survivor has none")
     cmd.add_argument("lecture", nargs="*", help="lecture folders or numbers (default: all)")
     cmd = add("demo", cmd_demo, "release, execute the solutions, grade the example submissions, print the scores")
     cmd.add_argument("--lecture", action="append")
+    cmd.add_argument("--fresh", action="store_true",
+                     help="execute and grade every lecture again, even those unchanged since the last demo")
     return p
 
 

@@ -80,6 +80,7 @@ def nbgrader_config(work, release_dir=RELEASE, cell_timeout=DEFAULTS.cell_timeou
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
+    from autograder.feedback_html import FeedbackSummary
     from autograder.hidden_tests import HideHiddenTests
     from autograder.late import LatePenalty
 
@@ -97,7 +98,9 @@ def nbgrader_config(work, release_dir=RELEASE, cell_timeout=DEFAULTS.cell_timeou
     c.Validator.ignore_checksums = True
     # a deleted or metadata-stripped test cell comes back from the gradebook and is graded
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, FeedbackSummary, CSSHTMLHeaderPreprocessor]
+    # feedback's math as MathML, readable offline (autograder.feedback_html; its template: autograder.feedback)
+    c.HTMLExporter.filters = {"markdown2html": "autograder.feedback_html.markdown2html"}
     c.AssignLatePenalties.plugin_class = LatePenalty
     for key, value in (late or {}).items():
         setattr(c.LatePenalty, key, value)

@@ -1,7 +1,11 @@
 """Execute notebooks headless with nbclient, with one progress bar over all their cells."""
+import os
 import time
+import uuid
 
 import nbformat
+from jupyter_client import KernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 from nbclient import NotebookClient
 from tqdm.auto import tqdm
 
@@ -16,13 +20,30 @@ def execute(paths, allow_errors=False, timeout=DEFAULTS.cell_timeout):
     with tqdm(total=total, desc="executing", unit="cell") as bar:
         for path, nb in notebooks.items():
             bar.set_postfix_str(path.name)
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+            km = local_kernel_manager()
+            client = NotebookClient(nb, km=km,
+                                    timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
                                     resources={"metadata": {"path": str(path.parent)}},
                                     on_cell_executed=lambda **_: bar.update())
             start = time.perf_counter()
-            client.execute()
+            try:
+                client.execute()
+            finally:
+                km.cleanup_resources()  # the connection file and the IPC sockets
             results[path] = (time.perf_counter() - start, nb)
     return results
+
+
+def local_kernel_manager():
+    """A python3 kernel manager on IPC transport: the kernel is local, so no TCP ports (nor a warning about them).
+
+    Its sockets sit beside an absolute connection file in Jupyter's runtime folder (a relative
+    default would put them in whatever folder each side runs in).
+    """
+    runtime = jupyter_runtime_dir()
+    os.makedirs(runtime, exist_ok=True)
+    return KernelManager(kernel_name="python3", transport="ipc",
+                         connection_file=os.path.join(runtime, f"kernel-{uuid.uuid4()}.json"))
 
 
 def errors(nb):

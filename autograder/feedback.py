@@ -1,6 +1,34 @@
-"""`feedback`: HTML per student and lecture that never shows hidden tests (see autograder.hidden_tests)."""
+"""`feedback`: HTML per student and lecture that never shows hidden tests (see autograder.hidden_tests).
+
+Each page starts with a summary (every exercise: points, passed or failed, the failure message)
+and shows its math as MathML, so it reads offline (autograder.feedback_html). nbgrader's
+``NbGraderAPI.generate_feedback`` forces nbgrader's own template, so the converter is run here
+with the course's configuration.
+"""
+from pathlib import Path
+
+from nbgrader.utils import capture_log, temp_attrs
+from traitlets.config import Config
+
 from autograder import course
+from autograder.feedback_html import TEMPLATE_NAME, TEMPLATES
 from autograder.statuses import SCORED, load_statuses
+
+
+def _converter(api):
+    """nbgrader's GenerateFeedback on the course configuration with the summary template (see feedback_html)."""
+    import nbgrader
+    from nbgrader.converters import GenerateFeedback
+
+    templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+    app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+    # GenerateFeedback adds the bootstrap CSS as the only extra path; our template extends
+    # feedback/index.html.j2, found from nbgrader's templates folder
+    paths = list(app.config.HTMLExporter.get("extra_template_paths", [])) + [str(templates)]
+    app.update_config(Config({"HTMLExporter": {"template_name": TEMPLATE_NAME, "extra_template_paths": paths,
+                                               "extra_template_basedirs": [str(TEMPLATES), str(templates)]}}))
+    app.force = True
+    return app
 
 
 def feedback(lectures, work, students=None):
@@ -15,7 +43,8 @@ def feedback(lectures, work, students=None):
                 continue
             if not (work / "autograded" / student / lecture).is_dir():
                 continue
-            result = api.generate_feedback(lecture, student, force=True)
+            with temp_attrs(api.coursedir, assignment_id=lecture, student_id=student):
+                result = capture_log(_converter(api))
             if not result["success"]:
                 print(f"feedback failed for {student}/{lecture}: {result.get('error') or result.get('log')}")
                 continue

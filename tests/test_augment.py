@@ -186,8 +186,11 @@ def test_augmentation_explorer_draws_and_redraws():
         explorer.controls[name].value = value
         assert bytes(image.value) != before, f"changing {name} did not redraw"
     assert explorer.state["augmented"].shape == (16, 16, 1)
-    expected = widgets.augment_one(images["b"], flip=True, angle=10.0, shift_x=3, fill_mode="wrap", brightness=1.5,
-                                   noise_std=0.1, cutout_size=5)
+    # shifts and cutout follow the image's size (30 -> 16 pixels): a photo's settings would hide a small image
+    assert (explorer.controls["shift_x"].value, explorer.controls["cutout_size"].value) == (2, 3)
+    assert explorer.controls["cutout_size"].max == 8 and explorer.controls["shift_x"].max == 5
+    expected = widgets.augment_one(images["b"], flip=True, angle=10.0, shift_x=2, fill_mode="wrap", brightness=1.5,
+                                   noise_std=0.1, cutout_size=3)
     assert np.allclose(explorer.state["augmented"], expected)
     with pytest.raises(ValueError, match="angle"):
         widgets.augmentation_explorer(images, rotation=5)

@@ -123,12 +123,14 @@ def _points(lecture):
     return {ex.name: ex.points for ex in exercises(solution)}
 
 
+@pytest.mark.slow
 def test_gradebook_at_the_configured_url(graded):
     """Is the gradebook written where AUTOGRADER_DB_URL says, not in the work folder?"""
     _, _, db = graded
     assert db.is_file() and not (graded[0] / "gradebook.db").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lecture", LECTURES)
 def test_correct_submission_gets_full_marks(graded, lecture):
     """Does the reference answer get every autograded point of every exercise?"""
@@ -138,6 +140,7 @@ def test_correct_submission_gets_full_marks(graded, lecture):
         assert row[name] == points, f"{name}: {row[name]} of {points}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lecture", LECTURES)
 def test_alternative_answers_get_full_marks(graded, lecture):
     """Does a correct answer written differently from the reference get every point (as the grader grades)?"""
@@ -147,6 +150,7 @@ def test_alternative_answers_get_full_marks(graded, lecture):
         assert row[name] == points, f"{name}: the alternative scored {row[name]} of {points}"
 
 
+@pytest.mark.slow
 def test_warnings_are_not_failures(graded):
     """Does a correct answer that warns and writes to stderr during every test keep full marks?"""
     row = _row(graded, "warnings")
@@ -155,6 +159,7 @@ def test_warnings_are_not_failures(graded):
         assert row[name] == points, f"{name}: a correct answer that printed warnings scored {row[name]} of {points}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lecture", LECTURES)
 def test_untouched_release_gets_zero(graded, lecture):
     """Does the untouched release grade to zero without crashing?"""
@@ -162,6 +167,7 @@ def test_untouched_release_gets_zero(graded, lecture):
     assert row["status"] == "graded" and row["total"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lecture", LECTURES)
 def test_typical_mistakes_lose_each_exercise(graded, lecture):
     """Does the first typical mistake of every exercise lose that exercise's points?"""
@@ -172,6 +178,7 @@ def test_typical_mistakes_lose_each_exercise(graded, lecture):
         assert row[name] == 0, f"{name}: the mistake {catalogue[name][0][0]!r} scored {row[name]}"
 
 
+@pytest.mark.slow
 def test_emptied_test_cells_are_restored_with_their_points(graded):
     """Are test cells replaced by `pass` (with points raised to 100) restored and graded at their true points?"""
     row = _row(graded, "emptied_tests")
@@ -180,6 +187,7 @@ def test_emptied_test_cells_are_restored_with_their_points(graded):
     assert row["total"] == sum(_points(L00).values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("student", ["deleted_tests", "stripped_tests"])
 def test_deleted_or_stripped_test_cells_are_restored_and_graded(graded, student):
     """Are deleted or metadata-stripped test cells added back and graded (wrong answers: 0, not 'needs manual grade')?"""
@@ -188,6 +196,7 @@ def test_deleted_or_stripped_test_cells_are_restored_and_graded(graded, student)
         assert row[name] == 0, f"{name}: {row[name]!r}"
 
 
+@pytest.mark.slow
 def test_renamed_notebook_is_graded_and_noted(graded):
     """Is the only notebook of a lecture folder graded under the expected name, with a note?"""
     row = _row(graded, "renamed")
@@ -195,6 +204,7 @@ def test_renamed_notebook_is_graded_and_noted(graded):
     assert "renamed" in load_statuses(graded[0])["renamed"][L00]["detail"]
 
 
+@pytest.mark.slow
 def test_corrupt_and_missing_get_a_status_and_lose_nothing(graded):
     """Do a corrupt and a missing notebook get their statuses and zeros, the corrupt file left as it was?"""
     work, subs, _ = graded
@@ -204,6 +214,7 @@ def test_corrupt_and_missing_get_a_status_and_lose_nothing(graded):
     assert (subs / "corrupt" / L00 / NB00).read_text() == '{"cells": ['
 
 
+@pytest.mark.slow
 def test_export_writes_one_row_per_student_and_lecture(graded):
     """Does grades.csv have a row per student and lecture and a column per graded cell, total, max, status?"""
     work, subs, _ = graded
@@ -217,6 +228,7 @@ def test_export_writes_one_row_per_student_and_lecture(graded):
     assert manual == [""], "an ungraded free-response answer is empty, not 0"
 
 
+@pytest.mark.slow
 def test_feedback_never_shows_hidden_tests(graded):
     """Does the feedback HTML of a failing submission show the failure messages but no hidden test code?"""
     work = graded[0]
@@ -239,6 +251,7 @@ def _cli(*args):
                           cwd=course.ROOT)
 
 
+@pytest.mark.slow
 def test_validate_exit_status(graded):
     """Does `validate` exit 1 on the untouched release and 0 on a correct submission?"""
     _, subs, _ = graded

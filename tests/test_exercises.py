@@ -93,6 +93,7 @@ def test_alternative_answers_pass(lecture, setup, exercise, wrong_answers):
                 pytest.fail(f"{exercise.name}: the correct alternative {label!r} fails: {type(err).__name__}: {err}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lecture, setup, exercise, wrong_answers", CASES)
 def test_generated_mutants_are_killed_or_recorded(lecture, setup, exercise, wrong_answers):
     """Does every generated mutant of the answer fail the test cell, unless recorded as equivalent with a reason?"""

@@ -24,6 +24,8 @@ from autograder.report import report
 from autograder.sandbox import host as sandbox
 from autograder.statuses import load_statuses
 
+pytestmark = pytest.mark.slow  # grades a class end to end (minutes)
+
 L00 = "00_backprop"
 NB00 = course.lecture_notebook(L00)
 FULL = 11.0  # the autograded points of lecture 00

@@ -22,6 +22,8 @@ from autograder.export import export
 from autograder.grade import Options, grade
 from autograder.sandbox.protocol import Limits
 
+pytestmark = pytest.mark.slow  # grades a class end to end (minutes)
+
 L00 = "00_backprop"
 
 

@@ -145,3 +145,21 @@ def test_eval_numerical_gradient_restores_input_and_handles_any_shape():
     grad = gradcheck.eval_numerical_gradient(lambda v: np.sum(v**2), x)
     assert np.array_equal(x, before)
     assert gradcheck.rel_error(grad, 2 * before) < 1e-8
+
+
+def test_parameter_only_backward_gives_exactly_the_full_backwards_grads():
+    """Without dx (a first layer's input gradient, never used), are dw and db bit for bit those of the full backward?"""
+    x, w, b = RNG.standard_normal((7, 2, 3)), RNG.standard_normal((6, 4)), RNG.standard_normal(4)
+    dout = RNG.standard_normal((7, 4))
+    _, cache = layers.affine_forward(x, w, b)
+    _, dw, db = layers.affine_backward(dout, cache)
+    dw2, db2 = layers.affine_param_backward(dout, cache)
+    assert np.array_equal(dw, dw2) and np.array_equal(db, db2)
+    _, cache = layers.affine_activation_forward(x, w, b, "tanh")
+    full, part = layers.affine_activation_backward(dout, cache), layers.affine_activation_backward(dout, cache, False)
+    assert part[0] is None and all(np.array_equal(f, p) for f, p in zip(full[1:], part[1:]))
+    bn = {"mode": "train"}
+    _, cache = layers.affine_norm_activation_forward(x, w, b, np.ones(4), np.zeros(4), bn)
+    full = layers.affine_norm_activation_backward(dout, cache)
+    part = layers.affine_norm_activation_backward(dout, cache, need_dx=False)
+    assert part[0] is None and all(np.array_equal(f, p) for f, p in zip(full[1:], part[1:]))

@@ -275,6 +275,7 @@ def _load(storage, study):
     return optuna.load_study(study_name=study, storage=search.open_storage(storage))
 
 
+@pytest.mark.slow
 def test_three_workers_share_a_study(storage, tmp_path):
     """Do three worker processes on one study complete all 3 x N trials, each evaluated once, none duplicated?"""
     marks = tmp_path / "marks"
@@ -292,6 +293,7 @@ def test_three_workers_share_a_study(storage, tmp_path):
     assert "COMPLETE 18" in _status(tmp_path, storage, "shared")
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_trial_loses_nothing(storage, tmp_path):
     """After SIGKILL of a worker mid-trial: is the study loadable, its trial failed and retried, the others finished?"""
     marks = tmp_path / "marks"
@@ -337,6 +339,7 @@ def test_status_reports_a_stale_trial_before_any_worker_cleans_it(tmp_path):
     assert "stale: its worker is gone" in _status(tmp_path, storage, "stale")
 
 
+@pytest.mark.slow
 def test_trials_per_second_with_one_two_three_workers(storage, tmp_path):
     """How many cheap trials per second do 1, 2 and 3 workers complete? (printed; all trials must complete)"""
     figures = {}

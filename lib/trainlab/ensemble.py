@@ -5,17 +5,17 @@ without batchnorm), the format of ``callbacks.Checkpoints`` without the epoch. `
 evaluates members on one model object; ``average_predictions`` turns their scores into the
 ensemble's probabilities.
 
-Import graph (one way): ensemble -> callbacks, solver, schedules, losses, layers, models, regularization.
+Import graph (one way): ensemble -> callbacks, solver, schedules, losses, models, regularization.
 """
 import copy
 import functools
 
 import numpy as np
 
-from trainlab import callbacks, layers, losses, schedules
+from trainlab import callbacks, losses, schedules
 from trainlab.models import FullyConnectedNet
 from trainlab.solver import Solver
-from trainlab.regularization import ema_update, l2_penalty  # ema_update: lecture 11's exercise, defined with EMA
+from trainlab.regularization import ema_update  # ema_update: lecture 11's exercise, defined with EMA
 
 
 def _log_softmax(scores, axis=-1):
@@ -193,15 +193,7 @@ class DistilledNet(FullyConnectedNet):
             return super().loss(X)
         scores, caches = self._forward(X, mode="train")
         loss, dout = distillation_objective(scores, self.teacher(X), y, self.temperature, self.alpha)
-        grads = {}
-        # the backward pass of FullyConnectedNet.loss, from the distillation gradient
-        for i in range(self.num_layers, 0, -1):
-            backward = layers.affine_backward if i == self.num_layers else layers.affine_activation_backward
-            dout, grads[f"W{i}"], grads[f"b{i}"] = backward(dout, caches[i])
-            penalty, dpenalty = l2_penalty(self.params[f"W{i}"], self.reg)
-            loss += penalty
-            grads[f"W{i}"] += dpenalty
-        return loss, grads
+        return self._backward(loss, dout, caches)  # the backward pass of FullyConnectedNet.loss
 
 
 def ensemble_teacher(model, members):

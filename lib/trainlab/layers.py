@@ -36,6 +36,19 @@ def affine_backward(dout, cache):
     return dx, dw, db
 
 
+def affine_param_backward(dout, cache):
+    """The parameter gradients of affine_backward alone, for a first layer whose dx is never used.
+
+    Args:
+        dout: (N, M) upstream gradient.
+        cache: (x, w, b) from affine_forward.
+    Returns:
+        dw: (D, M); db: (M,), exactly those of affine_backward.
+    """
+    x = cache[0]
+    return x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+
 def relu_forward(x):
     """ReLU max(0, x), elementwise. Returns (out, cache=x)."""
     return np.maximum(0, x), x
@@ -148,11 +161,14 @@ def affine_activation_forward(x, w, b, activation="relu"):
     return out, (fc_cache, act_cache, activation)
 
 
-def affine_activation_backward(dout, cache):
-    """Backward of affine_activation_forward: returns (dx, dw, db)."""
+def affine_activation_backward(dout, cache, need_dx=True):
+    """Backward of affine_activation_forward: returns (dx, dw, db); dx is None when need_dx is False."""
     fc_cache, act_cache, activation = cache
     _, backward = ACTIVATIONS[activation]
-    return affine_backward(backward(dout, act_cache), fc_cache)
+    da = backward(dout, act_cache)
+    if need_dx:
+        return affine_backward(da, fc_cache)
+    return (None, *affine_param_backward(da, fc_cache))
 
 
 def dropout_forward(x, dropout_param):
@@ -466,12 +482,13 @@ def affine_norm_activation_forward(x, w, b, gamma, beta, norm_param, normalizati
     return out, (fc_cache, norm_cache, act_cache, normalization, activation)
 
 
-def affine_norm_activation_backward(dout, cache):
-    """Backward of affine_norm_activation_forward: returns (dx, dw, db, dgamma, dbeta)."""
+def affine_norm_activation_backward(dout, cache, need_dx=True):
+    """Backward of affine_norm_activation_forward: returns (dx, dw, db, dgamma, dbeta); dx is None
+    when need_dx is False."""
     fc_cache, norm_cache, act_cache, normalization, activation = cache
     _, norm_backward = NORMALIZATIONS[normalization]
     _, act_backward = ACTIVATIONS[activation]
     da_norm = act_backward(dout, act_cache)
     da, dgamma, dbeta = norm_backward(da_norm, norm_cache)
-    dx, dw, db = affine_backward(da, fc_cache)
+    dx, dw, db = affine_backward(da, fc_cache) if need_dx else (None, *affine_param_backward(da, fc_cache))
     return dx, dw, db, dgamma, dbeta

@@ -84,19 +84,32 @@ class FullyConnectedNet:
         if y is None:
             return scores
         loss, dscores = softmax_loss(scores, y)
+        return self._backward(loss, dscores, caches)
+
+    def _backward(self, loss, dscores, caches):
+        """Backward pass from dscores (N, C) through the caches of ``_forward(X, "train")``.
+
+        Returns loss plus the L2 penalties, and grads keyed like params. The input gradient of the
+        first layer is never needed, so it is not computed (a third of the backward's products).
+        """
         grads = {}
         dout = dscores
         for i in range(self.num_layers, 0, -1):
+            need_dx = i > 1
             if i == self.num_layers:
-                dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(dout, caches[i])
+                if need_dx:
+                    dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(dout, caches[i])
+                else:
+                    grads[f"W{i}"], grads[f"b{i}"] = layers.affine_param_backward(dout, caches[i])
             else:
                 if f"dropout{i}" in caches:
                     dout = layers.dropout_backward(dout, caches[f"dropout{i}"])
                 if self.normalization is None:
-                    dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_activation_backward(dout, caches[i])
+                    dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_activation_backward(
+                        dout, caches[i], need_dx=need_dx)
                 else:
                     (dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"],
-                     grads[f"beta{i}"]) = layers.affine_norm_activation_backward(dout, caches[i])
+                     grads[f"beta{i}"]) = layers.affine_norm_activation_backward(dout, caches[i], need_dx=need_dx)
             w = self.params[f"W{i}"]
             penalty, dpenalty = l2_penalty(w, self.reg)
             loss += penalty
@@ -105,7 +118,7 @@ class FullyConnectedNet:
 
     def _forward(self, X, mode="test"):
         """Forward pass in "train" or "test" mode; returns scores and the per-layer caches keyed by layer number."""
-        out = X.astype(self.dtype).reshape(X.shape[0], -1)
+        out = X.astype(self.dtype, copy=False).reshape(X.shape[0], -1)  # no copy of a batch already in dtype
         caches = {}
         for i in range(1, self.num_layers):
             if self.normalization is None:

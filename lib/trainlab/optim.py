@@ -9,6 +9,11 @@ Second-order methods (``newton_step``, the L-BFGS two-loop ``lbfgs_direction`` a
 import numpy as np
 
 
+def _state(config, key, w):
+    """config[key], or zeros like w before a rule's first step (not allocated and filled on every step)."""
+    return config[key] if key in config else np.zeros_like(w)
+
+
 def sgd(w, dw, config=None):
     """Vanilla SGD: w <- w - lr * dw.
 
@@ -34,7 +39,7 @@ def sgd_momentum(w, dw, config=None):
     config = {} if config is None else config
     config.setdefault("lr", 1e-2)
     config.setdefault("momentum", 0.9)
-    v = config.get("velocity", np.zeros_like(w))
+    v = _state(config, "velocity", w)
     v = config["momentum"] * v - config["lr"] * dw
     config["velocity"] = v
     return w + v, config
@@ -55,7 +60,7 @@ def sgd_momentum_sum(w, dw, config=None):
     config = {} if config is None else config
     config.setdefault("lr", 1e-2)
     config.setdefault("momentum", 0.9)
-    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) + dw
+    v = config["momentum"] * _state(config, "velocity", w) + dw
     config["velocity"] = v
     return w - config["lr"] * v, config
 
@@ -77,7 +82,7 @@ def nesterov(w, dw, config=None):
     config.setdefault("lr", 1e-2)
     config.setdefault("momentum", 0.9)
     mu = config["momentum"]
-    v_prev = config.get("velocity", np.zeros_like(w))
+    v_prev = _state(config, "velocity", w)
     v = mu * v_prev - config["lr"] * dw
     config["velocity"] = v
     return w - mu * v_prev + (1 + mu) * v, config
@@ -97,7 +102,7 @@ def adagrad(w, dw, config=None):
     config = {} if config is None else config
     config.setdefault("lr", 1e-2)
     config.setdefault("epsilon", 1e-8)
-    cache = config.get("cache", np.zeros_like(w)) + dw * dw
+    cache = _state(config, "cache", w) + dw * dw
     config["cache"] = cache
     return w - config["lr"] * dw / (np.sqrt(cache) + config["epsilon"]), config
 
@@ -119,7 +124,7 @@ def rmsprop(w, dw, config=None):
     config.setdefault("decay_rate", 0.99)
     config.setdefault("epsilon", 1e-8)
     rho = config["decay_rate"]
-    cache = rho * config.get("cache", np.zeros_like(w)) + (1 - rho) * dw * dw
+    cache = rho * _state(config, "cache", w) + (1 - rho) * dw * dw
     config["cache"] = cache
     return w - config["lr"] * dw / (np.sqrt(cache) + config["epsilon"]), config
 
@@ -148,8 +153,8 @@ def adam(w, dw, config=None, bias_correction=True):
     config.setdefault("t", 0)
     b1, b2 = config["beta1"], config["beta2"]
     config["t"] += 1
-    config["m"] = b1 * config.get("m", np.zeros_like(w)) + (1 - b1) * dw
-    config["v"] = b2 * config.get("v", np.zeros_like(w)) + (1 - b2) * dw * dw
+    config["m"] = b1 * _state(config, "m", w) + (1 - b1) * dw
+    config["v"] = b2 * _state(config, "v", w) + (1 - b2) * dw * dw
     m, v = config["m"], config["v"]
     if bias_correction:
         m, v = m / (1 - b1 ** config["t"]), v / (1 - b2 ** config["t"])

@@ -27,13 +27,26 @@ class Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+DPI = 144  # pixels per inch of the PNG: 1.5x the browser's 96 CSS pixels per inch, sharp on high-density screens
+
+
 def _png(fig):
     """PNG bytes of a matplotlib Figure (no pyplot: nothing leaks into the notebook's figures)."""
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     with np.errstate(all="ignore"):  # a diverging path on a log axis overflows harmlessly
-        fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return buf.getvalue()
+
+
+def _show(image, fig):
+    """Draw fig into an ipywidgets.Image at its natural size (96 CSS pixels per inch), not stretched to the cell."""
+    png = _png(fig)
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width
+    image.value = png
+    image.layout.width = f"{round(width * 96 / DPI)}px"
+    image.layout.max_width = "100%"
+    image.layout.height = "auto"
 
 
 def _wire(controls, update):
@@ -104,7 +117,7 @@ def optimizer_explorer(surface="ravine", rule="sgd_momentum", lr=0.05, momentum=
         values = {name: control.value for name, control in controls.items()}
         with np.errstate(all="ignore"):  # a diverging path overflows on the log axis, harmlessly
             state.update(draw_optimizer_paths(fig=fig, **values))
-            image.value = _png(fig)
+            _show(image, fig)
 
     _wire(controls, update)
     update()
@@ -184,7 +197,7 @@ def schedule_explorer(name="cosine_with_restarts", lr0=0.1, num_steps=200, perio
     def update():
         values = {key: control.value for key, control in controls.items()}
         state.update(draw_schedule(fig=fig, **values))
-        image.value = _png(fig)
+        _show(image, fig)
 
     _wire(controls, update)
     update()
@@ -248,7 +261,8 @@ def augmentation_explorer(images, **settings):
         "contrast", "noise_std", "cutout_size", "seed".
     """
     names = list(images)
-    max_side = max(max(np.shape(image)[:2]) for image in images.values())
+    sides = {name: max(np.shape(image)[:2]) for name, image in images.items()}
+    first = settings.get("image", names[0])
     slider = {"continuous_update": False, "style": {"description_width": "initial"}}
     defaults = {"flip": False, "angle": 0.0, "shift_y": 0, "shift_x": 0, "fill_mode": "reflect", "brightness": 1.0,
                 "contrast": 1.0, "noise_std": 0.0, "cutout_size": 0, "seed": 0}
@@ -256,29 +270,50 @@ def augmentation_explorer(images, **settings):
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}; choose from {sorted(defaults)}")
     values = {**defaults, **settings}
+    side = sides[first]
     controls = {
-        "image": ipywidgets.Dropdown(options=names, value=settings.get("image", names[0]), description="image"),
+        "image": ipywidgets.Dropdown(options=names, value=first, description="image"),
         "flip": ipywidgets.Checkbox(value=values["flip"], description="horizontal flip"),
         "angle": ipywidgets.FloatSlider(value=values["angle"], min=-45, max=45, step=1, description="angle", **slider),
-        "shift_y": ipywidgets.IntSlider(value=values["shift_y"], min=-max_side // 3, max=max_side // 3, description="shift y", **slider),
-        "shift_x": ipywidgets.IntSlider(value=values["shift_x"], min=-max_side // 3, max=max_side // 3, description="shift x", **slider),
+        "shift_y": ipywidgets.IntSlider(value=values["shift_y"], min=-side // 3, max=side // 3, description="shift y", **slider),
+        "shift_x": ipywidgets.IntSlider(value=values["shift_x"], min=-side // 3, max=side // 3, description="shift x", **slider),
         "fill_mode": ipywidgets.Dropdown(options=AUGMENT_FILL_MODES, value=values["fill_mode"], description="fill mode"),
         "brightness": ipywidgets.FloatSlider(value=values["brightness"], min=0.3, max=1.7, step=0.05, description="brightness", **slider),
         "contrast": ipywidgets.FloatSlider(value=values["contrast"], min=0.3, max=1.7, step=0.05, description="contrast", **slider),
         "noise_std": ipywidgets.FloatSlider(value=values["noise_std"], min=0.0, max=0.3, step=0.01, description="noise std", **slider),
-        "cutout_size": ipywidgets.IntSlider(value=values["cutout_size"], min=0, max=max_side // 2, description="cutout", **slider),
+        "cutout_size": ipywidgets.IntSlider(value=values["cutout_size"], min=0, max=side // 2, description="cutout", **slider),
         "seed": ipywidgets.IntSlider(value=values["seed"], min=0, max=20, description="seed", **slider),
     }
     image_widget = ipywidgets.Image(format="png")
     state = {}
     fig = Figure(figsize=(8, 3.2))
+    rescaling = [False]  # True while the sized controls follow a new image: one redraw, not one per control
 
     def update():
+        if rescaling[0]:
+            return
         chosen = {key: control.value for key, control in controls.items()}
         name = chosen.pop("image")
         state.update(draw_augmentation(images[name], name=name, fig=fig, **chosen))
-        image_widget.value = _png(fig)
+        _show(image_widget, fig)
 
+    def follow_image(change):
+        """Keep shifts and cutout the same fraction of the image (a photo's 30-pixel cutout would hide a digit)."""
+        old, new = sides[change["old"]], sides[change["new"]]
+        rescaling[0] = True
+        try:
+            for key, low, high in (("shift_y", -new // 3, new // 3), ("shift_x", -new // 3, new // 3),
+                                   ("cutout_size", 0, new // 2)):
+                control = controls[key]
+                value = int(np.clip(round(control.value * new / old), low, high))
+                control.min, control.max = min(control.min, low), max(control.max, high)  # widen, set, then narrow
+                control.value = value
+                control.min, control.max = low, high
+        finally:
+            rescaling[0] = False
+        update()
+
+    controls["image"].observe(follow_image, names="value")
     _wire(controls, update)
     update()
     box = ipywidgets.VBox([
