@@ -100,16 +100,14 @@ def overhead(work):
     entries = [e for student in json.loads((work / "status.json").read_text()).values() for e in student.values()]
     timing = [e["timing"] for e in entries if e.get("timing", {}).get("worker")]
     parts = {
-        "prepare (find, copy, check, nbgrader sanitize, static scan)": [t["prepare"] for t in timing],
+        "prepare (find, copy, check, restore cells, nbgrader sanitize, static scan)": [t["prepare"] for t in timing],
         "sandbox start (bwrap, worker interpreter, nbclient import)":
             [t["sandbox"] - t["worker"]["total"] for t in timing],
-        "kernel start (ipykernel, without the guard's imports)":
-            [t["worker"]["kernel_start"] - t["worker"]["guard"]["start"] for t in timing],
-        "guard: imports of the setup and test modules, snapshot": [t["worker"]["guard"]["start"] for t in timing],
-        "guard: checks around the test cells": [t["worker"].get("guard_calls", 0) for t in timing],
+        "kernel start (ipykernel)": [t["worker"]["kernel_start"] for t in timing],
         "save (nbgrader SaveAutoGrades etc., status)": [t["finish"] for t in timing],
-        "executing the notebook's cells": [t["worker"]["execute"] - t["worker"].get("guard_calls", 0)
-                                           for t in timing],
+        "test cells in the judge (the tests' own work and the calls into the kernel)":
+            [t.get("judge", 0) for t in timing],
+        "executing the notebook's other cells": [t["worker"]["execute"] - t.get("judge", 0) for t in timing],
     }
     return {name: statistics.mean(values) for name, values in parts.items() if values}
 
@@ -134,9 +132,8 @@ def bench_grading(lecture, count=20, workers=0, timeout=DEFAULTS.cell_timeout):
         parts = overhead(work)
         for name, seconds in parts.items():
             print(f"    {seconds:6.2f}  {name}")
-        beyond = sum(v for k, v in parts.items() if not k.startswith("executing") and "imports" not in k)
-        print(f"    {beyond:6.2f}  per-submission overhead beyond executing the notebook "
-              "(everything above except the cells and the imports they would do anyway)")
+        beyond = sum(v for k, v in parts.items() if not k.startswith(("executing", "test cells")))
+        print(f"    {beyond:6.2f}  per-submission overhead beyond executing the notebook and its tests")
         return plain / mine
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
