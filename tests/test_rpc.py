@@ -223,14 +223,8 @@ def test_returned_parameters_are_the_models_own(channel):
 
 
 def test_in_place_updates_keep_identity_and_memory(channel):
-    def ema(ema_model, model, decay):
-        with torch.no_grad():
-            for e, x in zip(ema_model.state_dict().values(), model.state_dict().values()):
-                if e.is_floating_point():
-                    e.mul_(decay).add_(x, alpha=1 - decay)
-                else:
-                    e.copy_(x)
-    f = channel({"f": ema}).resolve("f")["f"]
+    from trainlab import pipeline
+    f = channel({"f": pipeline.ema_update_torch}).resolve("f")["f"]
     model, average = tiny(), tiny()
     with torch.no_grad():
         model.train()(torch.ones(2, 2, 3, 3, dtype=torch.float64))

@@ -193,21 +193,20 @@ class Peer:
         token = self.mirror_ids.get(key)
         if token is not None and self.mirrors.get(token) is value:
             return token
-        token = self.own_ids.get(key)
-        if token is not None and self.own.get(token) is value:
-            return token
-        token = self._new_id()
-        self.own[token], self.own_ids[key] = value, token
-        return token
+        return self._intern(self.own, self.own_ids, value)
 
     def expose(self, value):
+        return self._intern(self.exposed, self.exposed_ids, value)
+
+    def _intern(self, table, ids, value):
+        """value's id in table (by identity), a new one the first time."""
         key = id(value)
-        handle = self.exposed_ids.get(key)
-        if handle is not None and self.exposed.get(handle) is value:
-            return handle
-        handle = self._new_id()
-        self.exposed[handle], self.exposed_ids[key] = value, handle
-        return handle
+        found = ids.get(key)
+        if found is not None and table.get(found) is value:
+            return found
+        found = self._new_id()
+        table[found], ids[key] = value, found
+        return found
 
     def _lookup(self, token):
         if not isinstance(token, str):
