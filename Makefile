@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed  ## create the virtual environment with every pinned dependency
 
-demo: venv  ## release, execute the solutions, grade the example submissions, print the scores
+demo: venv  ## release, grade the example submissions (the solutions among them), print the scores
 	$(PY) -m autograder demo
 
 test: venv  ## the whole test suite

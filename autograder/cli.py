@@ -228,10 +228,10 @@ def parser():
     cmd = add("mutants", cmd_mutants, "generated mutants of every answer: the mutation score per lecture and every "
               "survivor with its recorded reason; exit 1 when a survivor has none")
     cmd.add_argument("lecture", nargs="*", help="lecture folders or numbers (default: all)")
-    cmd = add("demo", cmd_demo, "release, execute the solutions, grade the example submissions, print the scores")
+    cmd = add("demo", cmd_demo, "release, grade the example submissions (the solutions among them), print the scores")
     cmd.add_argument("--lecture", action="append")
     cmd.add_argument("--fresh", action="store_true",
-                     help="execute and grade every lecture again, even those unchanged since the last demo")
+                     help="grade every lecture again, even those unchanged since the last demo")
     return p
 
 

@@ -1,48 +1,67 @@
 """`demo`: the main job end to end on the bundled example submissions.
 
-Regenerate the release, execute every solution notebook headless (one per CPU core at a time),
-build the example submissions (correct, typical mistakes, untouched release), grade them,
-export grades.csv and feedback, and print the per-exercise score table. Works in <workdir>/demo.
+Regenerate the release, build the example submissions (correct, typical mistakes, untouched
+release), grade them (one sandbox per CPU core at a time, the longest lectures first), check that
+every solution ran, export grades.csv and feedback, and print the per-exercise score table. Works
+in <workdir>/demo.
+
+The `correct` student's submission is the release with the solution's answer cells: grading it runs
+the solution notebook, every hidden test included, so its graded copy is the check that the
+solutions execute (no second run of them). Lecture 13 runs its quick setting (``TRAINLAB_QUICK=1``,
+as the tests do) unless the environment sets ``TRAINLAB_QUICK`` itself.
 
 A lecture whose inputs are unchanged since the last demo in that folder (``autograder.reuse``:
-its notebooks, the library, the grader, the pins, the data) is neither executed nor graded
-again: its solution run and its grades from then stand, and the output says so. ``--fresh``
-redoes every lecture.
+its notebooks, the library, the grader, the pins, the data) is not graded again: its grades and
+its solution run from then stand, and the output says so. ``--fresh`` redoes every lecture.
 """
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 from autograder import course, examples, reuse
-from autograder.execute import errors, execute
+from autograder.execute import errors
+from autograder.exercises import nbgrader_meta, read_notebook
 from autograder.export import export, score_table
 from autograder.feedback import feedback
-from autograder.grade import grade
+from autograder.grade import Options, grade
 from autograder.release import release
+from autograder.statuses import load_statuses
+
+SOLUTION_STUDENT = "correct"
 
 
-def _execute_one(path):
-    """(seconds, error list) of one solution notebook, in a worker process."""
-    (seconds, nb), = execute([path], allow_errors=True).values()
-    return seconds, errors(nb)
+def longest_first(lectures, stamps):
+    """Lectures by their last solution run's seconds, longest first; never-timed ones by number, highest first
+    (the later lectures train the larger nets)."""
+    return sorted(lectures, key=lambda lec: (stamps.get(lec, {}).get("seconds", 0), lec), reverse=True)
 
 
-def execute_solutions(lectures, workers):
-    """{lecture: (seconds, errors)} of the lectures' solution notebooks, `workers` kernels at a time."""
-    paths = {lec: course.SOLUTIONS / lec / course.lecture_notebook(lec) for lec in lectures}
-    if workers <= 1 or len(paths) <= 1:
-        return {lec: _execute_one(path) for lec, path in paths.items()}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {lec: pool.submit(_execute_one, path) for lec, path in paths.items()}
-        return {lec: future.result() for lec, future in futures.items()}
+def solution_runs(work, lectures):
+    """{lecture: (seconds, problems)} from the `correct` student's graded notebooks.
+
+    Problems: the status when it is not `graded`, and every error output of a cell that is not a
+    test cell (test cells hold the judge's verdicts, counted in the score table).
+    """
+    entries = load_statuses(work).get(SOLUTION_STUDENT, {})
+    runs = {}
+    for lec in lectures:
+        entry = entries.get(lec, {})
+        seconds = entry.get("timing", {}).get("worker", {}).get("execute", 0.0)
+        path = work / "autograded" / SOLUTION_STUDENT / lec / course.lecture_notebook(lec)
+        if entry.get("status") != "graded" or not path.exists():
+            runs[lec] = (seconds, [f"status {entry.get('status', 'missing')}: {entry.get('detail', '')}"])
+            continue
+        nb = read_notebook(path)
+        tests = {i for i, cell in enumerate(nb.cells) if nbgrader_meta(cell).get("grade") and cell.cell_type == "code"}
+        runs[lec] = (seconds, [e for e in errors(nb) if e[0] not in tests])
+    return runs
 
 
 def demo(lectures, fresh=False, workers=0):
     """Run the demo; returns the exit status (1 when a solution notebook fails)."""
     start = time.perf_counter()
+    os.environ.setdefault("TRAINLAB_QUICK", "1")  # lecture 13's quick setting (trainlab.pipeline.QUICK_ENV)
     work = course.workdir() / "demo"
     work.mkdir(parents=True, exist_ok=True)
-    workers = workers or os.cpu_count() or 1
     print("1. release: notebooks/ from solutions/")
     release(lectures, work)
 
@@ -52,8 +71,15 @@ def demo(lectures, fresh=False, workers=0):
     kept = [lec for lec in lectures if reuse.reusable(work, stamps, lec, digests[lec], examples.STUDENTS)]
     todo = [lec for lec in lectures if lec not in kept]
 
-    print(f"\n2. execute the solution notebooks headless ({workers} at a time)")
-    results = execute_solutions(todo, workers)
+    print("\n2. grade the example submissions:", ", ".join(examples.STUDENTS))
+    submissions = examples.build(work / "examples", lectures)
+    if kept:
+        print(f"   unchanged since the last demo, grades kept: {', '.join(kept)}")
+    if todo:
+        grade(submissions, longest_first(todo, stamps), work, Options(workers=workers))
+
+    print(f"\n3. the solution notebooks ran (as the `{SOLUTION_STUDENT}` submissions, hidden tests included)")
+    results = solution_runs(work, todo)
     failed = False
     for lec in lectures:
         path = (course.SOLUTIONS / lec / course.lecture_notebook(lec)).relative_to(course.ROOT)
@@ -63,16 +89,8 @@ def demo(lectures, fresh=False, workers=0):
         seconds, problems = results[lec]
         failed |= bool(problems)
         print(f"   {path}: {seconds:.1f} s, {'ok' if not problems else problems}")
-
-    print("\n3. grade the example submissions:", ", ".join(examples.STUDENTS))
-    submissions = examples.build(work / "examples", lectures)
-    if kept:
-        print(f"   unchanged since the last demo, grades kept: {', '.join(kept)}")
-    if todo:
-        grade(submissions, todo, work)
-    for lec in todo:  # stamped only once graded, and only when its solution ran cleanly
-        if not results[lec][1]:
-            stamps[lec] = {"digest": digests[lec], "seconds": results[lec][0]}
+        if not problems:  # stamped only once graded, and only when its solution ran cleanly
+            stamps[lec] = {"digest": digests[lec], "seconds": seconds}
         else:
             stamps.pop(lec, None)
     reuse.save(work, stamps)

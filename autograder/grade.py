@@ -422,8 +422,9 @@ def grade(submissions, lectures, work, options=None):
               host.Sandbox(mech, options.limits, course.ROOT, secrets, data_dirs), _matplotlib_cache(work))
     _start_judges(run, lectures)
     statuses = load_statuses(work)
-    jobs = [Job(student, lecture, folder, list(notes)) for student, (folder, notes) in students.items()
-            for lecture in lectures]
+    # lecture by lecture, in the order given (the demo puts the longest first, so that no long notebook ends alone)
+    jobs = [Job(student, lecture, folder, list(notes)) for lecture in lectures
+            for student, (folder, notes) in students.items()]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool, \
             tqdm(total=len(jobs), desc="grading", unit="notebook", disable=options.quiet) as bar:
