@@ -97,6 +97,41 @@ def test_maxout_matches_numerical_gradient_and_torch():
         assert gradcheck.rel_error(mine, theirs) < 1e-10
 
 
+PRELU_SLOPES = {"per feature (D,)": np.array([0.25, -0.5, 0.0, 1.5, 0.1]), "shared ()": np.array(0.3)}
+
+
+@pytest.mark.parametrize("sharing", PRELU_SLOPES)
+def test_prelu_backward_matches_numerical_gradient(sharing):
+    """Are PReLU's dx and da (summed over what shares a slope, shaped like a) right by centered differences?"""
+    a = PRELU_SLOPES[sharing]
+    x = away_from_kinks((4, 5))
+    dout = RNG.standard_normal((4, 5))
+    out, cache = layers.prelu_forward(x, a)
+    assert np.array_equal(out, np.maximum(x, 0) + a * np.minimum(x, 0))
+    dx, da = layers.prelu_backward(dout, cache)
+    assert np.shape(da) == a.shape
+    dx_num = gradcheck.eval_numerical_gradient_array(lambda v: layers.prelu_forward(v, a)[0], x, dout)
+    da_num = gradcheck.eval_numerical_gradient_array(lambda v: layers.prelu_forward(x, v)[0], a.copy(), dout)
+    assert gradcheck.rel_error(dx, dx_num) < 1e-7
+    assert gradcheck.rel_error(da, da_num) < 1e-7
+
+
+@pytest.mark.parametrize("sharing", PRELU_SLOPES)
+def test_prelu_matches_torch(sharing):
+    """Do out, dx and da equal torch's F.prelu and its autograd, exact zeros (the kink) included?"""
+    a = PRELU_SLOPES[sharing]
+    x = RNG.standard_normal((6, 5))
+    x[::2, ::2] = 0.0  # at x = 0 both take the left piece's slope a for dx
+    dout = RNG.standard_normal(x.shape)
+    out, cache = layers.prelu_forward(x, a)
+    dx, da = layers.prelu_backward(dout, cache)
+    # torch wants a 1-D weight: one per channel (dim 1 of an (N, D) input) or a single one
+    out_t, (dx_t, da_t) = torch_grads(lambda xt, at: F.prelu(xt, at), [x, a.reshape(-1)], dout)
+    assert gradcheck.rel_error(out, out_t) < 1e-12
+    assert gradcheck.rel_error(dx, dx_t) < 1e-12
+    assert gradcheck.rel_error(da, da_t.reshape(a.shape)) < 1e-10
+
+
 def test_softmax_loss_matches_torch_and_numerical_gradient():
     """Do loss and dscores equal torch cross_entropy and its autograd, and centered differences?"""
     scores, y = RNG.standard_normal((7, 5)), RNG.integers(0, 5, 7)

@@ -113,3 +113,28 @@ def test_best_snapshot_keeps_batchnorm_running_statistics():
     assert all(np.array_equal(model.bn_params[0][k], solver.best_bn_params[0][k])
                for k in ("running_mean", "running_var"))
     assert solver.check_accuracy(solver.X_val, solver.y_val) == solver.best_val_acc
+
+
+def test_prelu_net_has_learnable_slopes_with_right_gradients():
+    """Does activation="prelu" add one slope per hidden unit (init 0.25, no L2), with right gradients, that the solver trains?"""
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((3, 5)), rng.integers(0, 4, 3)
+    model = FullyConnectedNet([6, 5], input_dim=5, num_classes=4, activation="prelu", init="xavier", reg=0.3, seed=2)
+    assert [model.params[f"a{i}"].tolist() for i in (1, 2)] == [[0.25] * 6, [0.25] * 5]
+    model.params["a1"] = rng.uniform(-1, 1, 6)  # slopes of both signs
+    loss, grads = model.loss(X, y)
+    assert set(grads) == set(model.params)
+    for name, param in model.params.items():
+        num = gradcheck.eval_numerical_gradient(lambda _: model.loss(X, y)[0], param)
+        assert gradcheck.rel_error(grads[name], num) < 1e-6, name
+    # the penalty covers the weights only: the same loss whatever the slopes' size
+    model.params["a2"] = np.full(5, 1.0)
+    unregularized = FullyConnectedNet([6, 5], input_dim=5, num_classes=4, activation="prelu", init="xavier", seed=2)
+    unregularized.params = dict(model.params)
+    penalty = 0.5 * 0.3 * sum(np.sum(model.params[f"W{i}"] ** 2) for i in (1, 2, 3))
+    assert np.isclose(model.loss(X, y)[0], unregularized.loss(X, y)[0] + penalty)
+    with pytest.raises(ValueError, match="prelu"):
+        FullyConnectedNet([3], 2, activation="prelu", normalization="batchnorm")
+    net = FullyConnectedNet([20], input_dim=64, activation="prelu", seed=0)
+    Solver(net, _digits_split(), optim_config={"lr": 0.1}, num_epochs=1, batch_size=50, progress=False).train()
+    assert not np.allclose(net.params["a1"], 0.25)

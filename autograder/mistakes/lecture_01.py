@@ -380,6 +380,111 @@ def maxout_backward(dout, cache):
     return dx, dw, db
 '''),
     ],
+    "prelu_forward": [
+        ("a * x everywhere: the slope on the positive side too", """
+def prelu_forward(x, a):
+    out = a * x
+    return out, (x, a)
+"""),
+        ("np.maximum(x, a * x): right only for 0 <= a <= 1", """
+def prelu_forward(x, a):
+    out = np.maximum(x, a * x)
+    return out, (x, a)
+"""),
+        ("ignores a: leaky ReLU's fixed 0.01", """
+def prelu_forward(x, a):
+    out = np.where(x > 0, x, 0.01 * x)
+    return out, (x, a)
+"""),
+        ("one slope per sample (a[:, None]) instead of per feature", """
+def prelu_forward(x, a):
+    out = np.where(x > 0, x, np.reshape(a, (-1, 1)) * x)
+    return out, (x, a)
+"""),
+        ("slope on the positive side, identity on the negative side", """
+def prelu_forward(x, a):
+    out = np.where(x > 0, a * x, x)
+    return out, (x, a)
+"""),
+        ("scales the negative entries of x in place", """
+def prelu_forward(x, a):
+    x *= np.where(x > 0, 1.0, a)
+    return x, (x, a)
+"""),
+    ],
+    "prelu_backward": [
+        ("da not summed over the batch: one value per sample", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = dout * np.minimum(x, 0)
+    return dx, da
+"""),
+        ("da from the positive side: dout * max(0, x)", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.sum(dout * np.maximum(x, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("dx ignores a: the ReLU gradient", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * (x > 0)
+    da = np.sum(dout * np.minimum(x, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("da summed over the features (axis 1) instead of the batch", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.sum(dout * np.minimum(x, 0), axis=1 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("da always summed over axis 0: shape (D,) for a shared slope", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.sum(dout * np.minimum(x, 0), axis=0)
+    return dx, da
+"""),
+        ("da averaged over the batch instead of summed", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.mean(dout * np.minimum(x, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("da from x on the negative side without dout", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.sum(np.minimum(x, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("da from the output a * x instead of x (one factor a too many)", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    out = np.where(x > 0, x, a * x)
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.sum(dout * np.minimum(out, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("slope 1 at x = 0 (x >= 0): the kink convention is a", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x >= 0, 1.0, a)
+    da = np.sum(dout * np.minimum(x, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+"""),
+        ("scales dout in place for dx", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    da = np.sum(dout * np.minimum(x, 0), axis=0 if np.ndim(a) else None)
+    dout *= np.where(x > 0, 1.0, a)
+    return dout, da
+"""),
+    ],
 }
 
 
@@ -589,6 +694,58 @@ def maxout_backward(dout, cache):
     return dx, dw, db
 '''),
     ],
+    "prelu_forward": [
+        ("max(x, 0) + a * min(x, 0)", """
+def prelu_forward(x, a):
+    out = np.maximum(x, 0) + a * np.minimum(x, 0)
+    return out, (x, a)
+"""),
+        ("x times a slope array", """
+def prelu_forward(x, a):
+    slope = np.where(x > 0, 1.0, a)
+    return x * slope, (x, a)
+"""),
+        ("a copy with the non-positive entries replaced, a broadcast to x's shape", """
+def prelu_forward(x, a):
+    out = x.astype(float)
+    neg = x <= 0
+    out[neg] = (np.broadcast_to(a, x.shape) * x)[neg]
+    return out, (x, a)
+"""),
+    ],
+    "prelu_backward": [
+        ("np.where on dout; da reduced to a's shape by a reshape", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = np.where(x > 0, dout, a * dout)
+    da = (dout * x * (x <= 0)).reshape(-1, *np.shape(a)).sum(axis=0)
+    return dx, da
+"""),
+        ("einsum for a slope per feature, a dot product for a shared slope", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    neg = np.minimum(x, 0)
+    if np.ndim(a) == 1:
+        da = np.einsum("nd,nd->d", dout, neg)
+    else:
+        da = np.array(np.vdot(dout, neg))
+    return dx, da
+"""),
+        ("a loop over the features, a copy of dout scaled on the negative side", """
+def prelu_backward(dout, cache):
+    x, a = cache
+    dx = dout.copy()
+    dx[x <= 0] *= np.broadcast_to(a, x.shape)[x <= 0]
+    contrib = dout * np.minimum(x, 0)
+    if np.ndim(a) == 0:
+        return dx, float(contrib.sum())
+    da = np.zeros(x.shape[1])
+    for d in range(x.shape[1]):
+        da[d] = contrib[:, d].sum()
+    return dx, da
+"""),
+    ],
 }
 
 # Generated mutants (autograder/mutants.py) that no test can tell from the reference: {exercise: {key: reason}}.
@@ -598,6 +755,9 @@ EQUIVALENT_MUTANTS = {
     },
     "leaky_relu_forward": {
         'out = np.where(x > 0, x, alpha * x): > -> >=': "at x = 0 both branches give 0 (x and alpha * x)",
+    },
+    "prelu_forward": {
+        'out = np.where(x > 0, x, a * x): > -> >=': "at x = 0 both branches give 0 (x and a * x), as the docstring says",
     },
     "elu_forward": {
         'return np.where(x > 0, x, neg), (x, alpha): > -> >=': "at x = 0 both branches give 0 (x and alpha * expm1(0))",

@@ -71,6 +71,42 @@ def leaky_relu_backward(dout, cache):
     return dout * np.where(x > 0, 1.0, alpha)
 
 
+def prelu_forward(x, a):
+    """PReLU (He et al., 2015): a leaky ReLU whose negative slope a is learned.
+
+    out = max(0, x) + a * min(0, x), i.e. x for x > 0 and a * x otherwise (at x = 0 both give 0).
+
+    Args:
+        x: (N, D) inputs.
+        a: the slopes, any floats (0 gives ReLU, 1 the identity), of one of two shapes:
+            (D,): one slope per feature (channel), shared by the N samples (broadcast over
+            the last axis of x); or (): one slope shared by every entry of x.
+    Returns:
+        out: (N, D); cache: (x, a).
+    """
+    return np.where(x > 0, x, a * x), (x, a)
+
+
+def prelu_backward(dout, cache):
+    """Backward of prelu_forward: returns (dx, da).
+
+    dx = dout for x > 0 and a * dout for x <= 0 (at the kink x = 0 the slope of the left piece,
+    a, as leaky_relu_backward and PyTorch take it). da is the sum of dout * min(0, x) over every
+    entry that shares the slope: over the N samples for a of shape (D,), over all of x for a of
+    shape (). (At x = 0 the term is 0 whichever piece is taken.)
+
+    Args:
+        dout: (N, D) upstream gradient.
+        cache: (x, a) from prelu_forward.
+    Returns:
+        dx: (N, D); da: shaped like a.
+    """
+    x, a = cache
+    dx = dout * np.where(x > 0, 1.0, a)
+    da = np.sum(dout * np.minimum(x, 0), axis=0 if np.ndim(a) else None)
+    return dx, da
+
+
 def sigmoid_forward(x):
     """Logistic sigmoid 1 / (1 + e^-x), computed without overflow. Returns (out, cache=out)."""
     out = np.empty_like(x, dtype=float)

@@ -18,7 +18,11 @@ class FullyConnectedNet:
         hidden_dims: list of hidden layer sizes.
         input_dim: D, size of each (flattened) input.
         num_classes: C.
-        activation: one of layers.ACTIVATIONS ("relu", "tanh", "sigmoid", "leaky_relu", "elu").
+        activation: one of layers.ACTIVATIONS ("relu", "tanh", "sigmoid", "leaky_relu", "elu"),
+            or "prelu": a learnable slope per hidden unit, ``params["a{i}"]`` of shape
+            (hidden_dims[i - 1],), updated by the solver like the weights and never
+            L2-regularized (as He et al. 2015 train it); no normalization with it.
+        prelu_init: the initial value of every PReLU slope (0.25, He et al.'s choice).
         init: a scheme of trainlab.init (e.g. "he", "xavier", "small_random"); if
             ``weight_scale`` is given, Gaussian weights with that std are used instead.
         weight_scale: optional std of the Gaussian weights.
@@ -36,9 +40,12 @@ class FullyConnectedNet:
 
     def __init__(self, hidden_dims, input_dim, num_classes=10, activation="relu",
                  init="he", weight_scale=None, reg=0.0, seed=0, dtype=np.float64, dropout=None,
-                 normalization=None):
-        if activation not in layers.ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(layers.ACTIVATIONS)}")
+                 normalization=None, prelu_init=0.25):
+        if activation not in layers.ACTIVATIONS and activation != "prelu":
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(layers.ACTIVATIONS)} "
+                             "or 'prelu'")
+        if activation == "prelu" and normalization is not None:
+            raise ValueError("activation 'prelu' is supported without normalization only")
         self.activation = activation
         self.reg = reg
         self.num_layers = len(hidden_dims) + 1
@@ -63,6 +70,8 @@ class FullyConnectedNet:
         for i, dim in enumerate(hidden_dims if normalization else [], start=1):
             self.params[f"gamma{i}"] = np.ones(dim, dtype=dtype)
             self.params[f"beta{i}"] = np.zeros(dim, dtype=dtype)
+        for i, dim in enumerate(hidden_dims if activation == "prelu" else [], start=1):
+            self.params[f"a{i}"] = np.full(dim, prelu_init, dtype=dtype)
 
     def scores(self, X):
         """Class scores (N, C) for inputs X (N, ...)."""
@@ -104,7 +113,14 @@ class FullyConnectedNet:
             else:
                 if f"dropout{i}" in caches:
                     dout = layers.dropout_backward(dout, caches[f"dropout{i}"])
-                if self.normalization is None:
+                if self.activation == "prelu":
+                    fc_cache, prelu_cache, _ = caches[i]
+                    dout, grads[f"a{i}"] = layers.prelu_backward(dout, prelu_cache)
+                    if need_dx:
+                        dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(dout, fc_cache)
+                    else:
+                        grads[f"W{i}"], grads[f"b{i}"] = layers.affine_param_backward(dout, fc_cache)
+                elif self.normalization is None:
                     dout, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_activation_backward(
                         dout, caches[i], need_dx=need_dx)
                 else:
@@ -121,7 +137,12 @@ class FullyConnectedNet:
         out = X.astype(self.dtype, copy=False).reshape(X.shape[0], -1)  # no copy of a batch already in dtype
         caches = {}
         for i in range(1, self.num_layers):
-            if self.normalization is None:
+            if self.activation == "prelu":
+                # the same cache layout as affine_activation_forward: (fc_cache, act_cache, activation)
+                pre, fc_cache = layers.affine_forward(out, self.params[f"W{i}"], self.params[f"b{i}"])
+                out, prelu_cache = layers.prelu_forward(pre, self.params[f"a{i}"])
+                caches[i] = (fc_cache, prelu_cache, "prelu")
+            elif self.normalization is None:
                 out, caches[i] = layers.affine_activation_forward(
                     out, self.params[f"W{i}"], self.params[f"b{i}"], self.activation)
             else:
