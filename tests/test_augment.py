@@ -148,6 +148,86 @@ def test_cutout_squares():
     assert sizes.max() == 16 and sizes.min() == 4 and np.all((out == 0) == filled[..., None])
 
 
+def _single_ops(X, magnitude):
+    """Every result one signed RandAugment operation (no randomness) can give, per op: {(op, sign): images}."""
+    _, h, w, _ = X.shape
+    sx, sy = round(0.3 * magnitude * w), round(0.3 * magnitude * h)
+    out = {("identity", 0): X}
+    for sign in (-1, 1):
+        out["translate_x", sign] = augment.translate(X, (0, sign * sx))
+        out["translate_y", sign] = augment.translate(X, (sign * sy, 0))
+        out["rotate", sign] = augment.rotate(X, sign * 30.0 * magnitude)
+        out["brightness", sign] = augment.adjust_brightness_contrast(X, 1 + sign * 0.9 * magnitude, 1.0)
+        out["contrast", sign] = augment.adjust_brightness_contrast(X, 1.0, 1 + sign * 0.9 * magnitude)
+    return out
+
+
+def test_rand_augment_one_uniform_op_per_image():
+    """With N = 1, is every image one operation of its own, drawn uniformly, with either sign, image by image?"""
+    ops = ("identity", "translate_x", "translate_y", "rotate", "brightness", "contrast")
+    X = np.random.default_rng(0).uniform(0.2, 0.6, (4, 6, 7, 3))
+    before = X.copy()
+    candidates = _single_ops(X, 0.5)
+    counts = [dict.fromkeys(candidates, 0) for _ in range(len(X))]
+    same = 0
+    for seed in range(300):
+        out = augment.rand_augment(X, 1, 0.5, np.random.default_rng(seed), ops=ops)
+        assert out.shape == X.shape and out.dtype == np.float64
+        picked = []
+        for i in range(len(X)):
+            found = [key for key, images in candidates.items() if np.allclose(out[i], images[i], rtol=0, atol=1e-12)]
+            assert len(found) == 1, f"seed {seed}: image {i} is not exactly one operation of image {i}: {found}"
+            counts[i][found[0]] += 1
+            picked.append(found[0][0])
+        same += picked[0] == picked[1]
+    assert np.array_equal(X, before), "X was modified"
+    for i in range(len(X)):
+        per_op = {op: sum(c for (name, _), c in counts[i].items() if name == op) for op in ops}
+        assert all(abs(c / 300 - 1 / 6) < 0.07 for c in per_op.values()), (i, per_op)
+        assert all(c > 0 for c in counts[i].values()), (i, counts[i])  # both signs of every op
+    assert same < 100, f"images 0 and 1 got the same operation in {same} of 300 calls: draw per image"
+
+
+def test_rand_augment_applies_n_ops_in_turn():
+    """With N = 2 shifts of one pixel (wrap), is every image shifted by -2, 0 or +2 with probabilities 1/4, 1/2, 1/4?"""
+    X = np.random.default_rng(1).random((200, 3, 5, 1))
+    magnitude = 1 / 1.5  # round(0.3 * m * 5) = 1 pixel
+    counts = {-2: 0, 0: 0, 2: 0}
+    for seed in range(3):
+        out = augment.rand_augment(X, 2, magnitude, np.random.default_rng(seed), ops=("translate_x",), fill_mode="wrap")
+        for i in range(len(X)):
+            found = [d for d in counts if np.array_equal(out[i], np.roll(X[i], d, axis=1))]
+            assert len(found) == 1, f"seed {seed}: image {i} is not its own image shifted by two one-pixel shifts"
+            counts[found[0]] += 1
+    assert abs(counts[0] / 600 - 0.5) < 0.07 and abs(counts[2] / 600 - 0.25) < 0.06, counts
+
+
+def test_rand_augment_cutout_noise_and_identity():
+    """Is cutout one clipped square per image, noise of std 0.2 m, and magnitude 0 or N = 0 the identity?"""
+    out = augment.rand_augment(np.ones((300, 10, 10, 2)), 1, 1.0, np.random.default_rng(2), ops=("cutout",))
+    filled = (out == 0).all(axis=-1)
+    sizes = filled.sum(axis=(1, 2))
+    assert sizes.max() == 25 and sizes.min() == 9 and np.all((out == 0) == filled[..., None])  # side round(0.5 * 10)
+    X = np.full((50, 12, 12, 1), 0.5)
+    noise = augment.rand_augment(X, 1, 0.5, np.random.default_rng(3), ops=("noise",)) - X
+    assert np.all(np.abs(noise.reshape(50, -1).std(axis=1) - 0.1) < 0.02)
+    X = np.random.default_rng(4).uniform(0.1, 0.9, (20, 6, 6, 3))
+    for n, magnitude in ((0, 1.0), (3, 0.0)):
+        assert np.allclose(augment.rand_augment(X, n, magnitude, np.random.default_rng(5)), X, rtol=0, atol=1e-12)
+    a = augment.rand_augment(X, 2, 0.7, np.random.default_rng(6))
+    assert np.array_equal(a, augment.rand_augment(X, 2, 0.7, np.random.default_rng(6)))
+    assert not np.allclose(a, X)
+
+
+@pytest.mark.parametrize("kwargs", [{"ops": ("identity", "shear")}, {"ops": ()}, {"magnitude": 1.5},
+                                    {"magnitude": -0.1}, {"n": -1}, {"fill_mode": "mirror"}])
+def test_rand_augment_rejects_bad_arguments(kwargs):
+    """Are unknown operations, magnitudes outside [0, 1], negative N and unknown fill modes rejected?"""
+    args = {"n": 1, "magnitude": 0.5, **kwargs}
+    with pytest.raises(ValueError):
+        augment.rand_augment(_batch(), args.pop("n"), args.pop("magnitude"), np.random.default_rng(0), **args)
+
+
 def test_mixup_mixes_images_and_labels_alike():
     """Are the images and the one-hot labels the same convex combination of the same pair?"""
     n = 50

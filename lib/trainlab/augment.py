@@ -300,6 +300,97 @@ def cutout(X, size, rng=None, fill=0.0):
     return out
 
 
+# --------------------------------------------------------------------------- policies
+
+# RandAugment's operations and the strength of each at magnitude 1 (a magnitude m in [0, 1]
+# scales it linearly; the paper's M on its 0..10 scale is m = M / 10).
+RAND_AUGMENT_MAX = {
+    "identity": None,
+    "translate_x": 0.3,   # shift by round(0.3 m W) pixels, left or right
+    "translate_y": 0.3,   # shift by round(0.3 m H) pixels, up or down
+    "rotate": 30.0,       # rotate by 30 m degrees, either way
+    "brightness": 0.9,    # multiply by 1 + 0.9 m or 1 - 0.9 m, clip to [0, 1]
+    "contrast": 0.9,      # scale the deviations from the image mean by 1 +- 0.9 m, clip to [0, 1]
+    "cutout": 0.5,        # fill one square of side round(0.5 m min(H, W)) at a random centre
+    "noise": 0.2,         # add N(0, (0.2 m)^2) noise to every value
+}
+RAND_AUGMENT_OPS = tuple(RAND_AUGMENT_MAX)
+
+
+def _by_sign(X, signs, fn):
+    """fn(X[signs == s], s) for s = -1 and +1, put back in place (signs: (N,) of +-1)."""
+    out = np.empty_like(X)
+    for sign in (-1, 1):
+        chosen = signs == sign
+        if chosen.any():
+            out[chosen] = fn(X[chosen], sign)
+    return out
+
+
+def _policy_op(op, X, magnitude, signs, rng, fill_mode, cval):
+    """One RandAugment operation at one magnitude on a batch, each image with its own sign."""
+    _, h, w, _ = X.shape
+    strength = RAND_AUGMENT_MAX[op]
+    if op == "identity":
+        return X
+    if op == "translate_x":
+        s = int(round(strength * magnitude * w))
+        return _by_sign(X, signs, lambda part, sign: translate(part, (0, sign * s), fill_mode, cval))
+    if op == "translate_y":
+        s = int(round(strength * magnitude * h))
+        return _by_sign(X, signs, lambda part, sign: translate(part, (sign * s, 0), fill_mode, cval))
+    if op == "rotate":
+        return _by_sign(X, signs, lambda part, sign: rotate(part, sign * strength * magnitude, fill_mode, cval))
+    if op == "brightness":
+        return adjust_brightness_contrast(X, 1 + signs * strength * magnitude, 1.0)
+    if op == "contrast":
+        return adjust_brightness_contrast(X, 1.0, 1 + signs * strength * magnitude)
+    if op == "cutout":
+        return cutout(X, int(round(strength * magnitude * min(h, w))), rng, fill=cval)
+    return gaussian_noise(X, strength * magnitude, rng)  # "noise"
+
+
+def rand_augment(X, n, magnitude, rng=None, ops=RAND_AUGMENT_OPS, fill_mode="constant", cval=0.0):
+    """RandAugment (Cubuk et al., 2020): n operations per image, drawn uniformly, all at one magnitude.
+
+    Every image gets its own n operations, each drawn uniformly from ``ops`` with replacement
+    (the same one may come twice; "identity" makes fewer changes possible) and applied in the
+    order drawn, and for the signed ones its own direction (left or right, clockwise or not,
+    brighter or darker). The strength of every operation is ``magnitude`` times its maximum in
+    ``RAND_AUGMENT_MAX`` (magnitude 0: every operation is the identity). The order in which
+    ``rng`` is drawn from is not part of the contract.
+
+    Args:
+        X: (N, H, W, C) images in [0, 1] (not modified).
+        n: number of operations per image, >= 0.
+        magnitude: global strength m in [0, 1] (the paper's M on its 0..10 scale is M / 10).
+        rng: numpy Generator.
+        ops: names from RAND_AUGMENT_OPS to draw from (e.g. leave out what changes your labels).
+        fill_mode, cval: how translate and rotate fill pixels from outside, as in translate;
+            cval is also cutout's fill value.
+    Returns:
+        (N, H, W, C) float images.
+    """
+    unknown = [op for op in ops if op not in RAND_AUGMENT_MAX]
+    if unknown or not ops:
+        raise ValueError(f"unknown or no operations {unknown}; choose from {list(RAND_AUGMENT_OPS)}")
+    if not 0 <= magnitude <= 1:
+        raise ValueError(f"magnitude must be in [0, 1], got {magnitude}")
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    _check_fill_mode(fill_mode)
+    rng = _rng(rng)
+    out = np.array(X, dtype=float)
+    choices = rng.integers(0, len(ops), size=(len(out), n))
+    signs = rng.choice(np.array([-1, 1]), size=(len(out), n))
+    for k in range(n):  # the k-th operation of every image, grouped by operation
+        for j, op in enumerate(ops):
+            chosen = np.flatnonzero(choices[:, k] == j)
+            if chosen.size:
+                out[chosen] = _policy_op(op, out[chosen], magnitude, signs[chosen, k], rng, fill_mode, cval)
+    return out
+
+
 # --------------------------------------------------------------------------- labels and tests
 
 
