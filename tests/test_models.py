@@ -90,7 +90,7 @@ def test_solver_lr_decay_and_unknown_arguments():
     with pytest.raises(ValueError, match="unrecognized"):
         Solver(model, _digits_split(), learning_rate=0.1)
     with pytest.raises(ValueError, match="unknown update rule"):
-        Solver(model, _digits_split(), update_rule="adamw")
+        Solver(model, _digits_split(), update_rule="adamax")
 
 
 def test_solver_stops_when_the_loss_explodes():

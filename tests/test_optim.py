@@ -122,7 +122,58 @@ def test_adam_matches_torch_adam():
     _close(ours, theirs)
 
 
-@pytest.mark.parametrize("name", ["sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("lr, weight_decay", [(0.01, 0.1), (0.05, 2.0), (1e-3, None)])
+def test_adamw_matches_torch_adamw(lr, weight_decay):
+    """Does adamw follow torch AdamW (decoupled decay; None: both defaults, 1e-2) for 200 steps?
+
+    torch multiplies the parameter by 1 - lr * weight_decay before the Adam step, and the Adam
+    step is computed from the loss gradient alone: w (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps).
+    """
+    config = {"lr": lr} if weight_decay is None else {"lr": lr, "weight_decay": weight_decay}
+    ours = _trajectory(optim.adamw, config, W0)
+    theirs = _torch_trajectory(lambda p: torch.optim.AdamW(p, **config), W0)
+    _close(ours, theirs)
+
+
+def _l2(rule, reg):
+    """rule fed the gradient of the loss plus an L2 term (reg / 2) ||w||^2."""
+    return lambda w, dw, config: rule(w, dw + reg * w, config)
+
+
+def test_adam_with_an_l2_gradient_is_torch_adam_weight_decay_and_not_adamw():
+    """Is torch's Adam(weight_decay) Adam on dw + wd w, and does that path differ from AdamW's?"""
+    ours = _trajectory(_l2(optim.adam, 0.5), {"lr": 0.01}, W0)
+    _close(ours, _torch_trajectory(lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.5), W0))
+    decoupled = _trajectory(optim.adamw, {"lr": 0.01, "weight_decay": 0.5}, W0)
+    assert np.abs(ours - decoupled).max() > 0.1
+
+
+def test_adamw_without_decay_is_adam_and_sgd_l2_is_decoupled_decay():
+    """weight_decay 0 gives adam's steps; for SGD an L2 gradient and a decoupled decay give the same steps."""
+    _close(_trajectory(optim.adamw, {"lr": 0.01, "weight_decay": 0.0}, W0), _trajectory(optim.adam, {"lr": 0.01}, W0))
+
+    def sgd_decoupled(w, dw, config):
+        return optim.sgd(w * (1 - config["lr"] * 0.3), dw, config)
+
+    _close(_trajectory(_l2(optim.sgd, 0.3), {"lr": 0.05}, W0), _trajectory(sgd_decoupled, {"lr": 0.05}, W0))
+
+
+def test_adamw_decays_a_weight_without_gradient_geometrically():
+    """With dw = 0, does adamw shrink w to w (1 - lr wd)^k, while Adam + L2 moves a small weight about as far as a large one?"""
+    w0 = np.array([2.0, -0.5])
+    w, config = w0.copy(), {"lr": 0.01, "weight_decay": 0.5}
+    w_l2, config_l2 = w0.copy(), {"lr": 0.01}
+    for _ in range(50):
+        w, config = optim.adamw(w, np.zeros(2), config)
+        w_l2, config_l2 = optim.adam(w_l2, 0.5 * w_l2, config_l2)
+    assert np.allclose(w, w0 * (1 - 0.01 * 0.5) ** 50, rtol=1e-12)
+    # the L2 gradient divided by its own RMS: steps of about lr whatever the weight's size, so the weight four
+    # times smaller moves nearly as far (decoupled decay moves it four times less)
+    moved = np.abs(w0 - w_l2)
+    assert np.all(moved < 50 * 0.01) and moved[0] / moved[1] < 1.5
+
+
+@pytest.mark.parametrize("name", ["sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
 def test_rules_keep_their_state_in_config_and_leave_inputs_alone(name):
     """Does each rule set its defaults, keep its state in config, and not modify w or dw?"""
     w, dw = np.array([1.0, -2.0]), np.array([0.3, 0.4])
@@ -131,7 +182,7 @@ def test_rules_keep_their_state_in_config_and_leave_inputs_alone(name):
     assert "lr" in config and next_w.shape == w.shape
     assert np.array_equal(w, w_before) and np.array_equal(dw, dw_before)
     state = {"sgd_momentum": "velocity", "nesterov": "velocity", "adagrad": "cache", "rmsprop": "cache",
-             "adam": "m"}[name]
+             "adam": "m", "adamw": "m"}[name]
     assert state in config
     dw2 = np.array([-0.5, 0.1])
     next_w2, config = optim.RULES[name](next_w, dw2, config)

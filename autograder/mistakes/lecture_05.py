@@ -52,6 +52,28 @@ _ADAM_STEP = '''    next_w = w - config["lr"] * m_hat / (np.sqrt(v_hat) + config
     return next_w, config
 '''
 
+_ADAMW_HEAD = '''
+def adamw(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("lr", 1e-3)
+    config.setdefault("weight_decay", 1e-2)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config.setdefault("t", 0)
+    b1, b2 = config["beta1"], config["beta2"]
+'''
+
+_ADAMW_MOMENTS = '''    config["t"] += 1
+    config["m"] = b1 * config["m"] + (1 - b1) * dw
+    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+    m_hat = config["m"] / (1 - b1 ** config["t"])
+    v_hat = config["v"] / (1 - b2 ** config["t"])
+    step = config["lr"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+'''
+
 MISTAKES = {
     "sgd_momentum": [
         ("sign error: v = mu v + lr dw (steps uphill)", _momentum("sgd_momentum", '''
@@ -194,6 +216,46 @@ def sgd_momentum(w, dw, config=None):
     m_hat = m / (1 - b1 ** config["t"])
     v_hat = v / (1 - b2 ** config["t"])
 ''' + _ADAM_STEP),
+    ],
+    "adamw": [
+        ("Adam + L2: the decay added to the gradient (then divided by sqrt(v_hat))", _ADAMW_HEAD + '''
+    dw = dw + config["weight_decay"] * w
+''' + _ADAMW_MOMENTS + '''    return w - step, config
+'''),
+        ("decay applied after the Adam step, to the new w", _ADAMW_HEAD + _ADAMW_MOMENTS + '''
+    next_w = (w - step) * (1 - config["lr"] * config["weight_decay"])
+    return next_w, config
+'''),
+        ("decay not multiplied by lr: w (1 - weight_decay)", _ADAMW_HEAD + _ADAMW_MOMENTS + '''
+    return w * (1 - config["weight_decay"]) - step, config
+'''),
+        ("no bias correction", _ADAMW_HEAD + '''
+    config["t"] += 1
+    config["m"] = b1 * config["m"] + (1 - b1) * dw
+    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+    step = config["lr"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])
+    return w * (1 - config["lr"] * config["weight_decay"]) - step, config
+'''),
+        ("t not incremented in config: every call corrects with t = 1", _ADAMW_HEAD + '''
+    t = config["t"] + 1
+    config["m"] = b1 * config["m"] + (1 - b1) * dw
+    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+    m_hat = config["m"] / (1 - b1 ** t)
+    v_hat = config["v"] / (1 - b2 ** t)
+    step = config["lr"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    return w * (1 - config["lr"] * config["weight_decay"]) - step, config
+'''),
+        ("the decay goes through the updated first moment (m accumulates weight_decay * w)", _ADAMW_HEAD + '''
+    config["t"] += 1
+    config["m"] = b1 * config["m"] + (1 - b1) * dw + config["weight_decay"] * w
+    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
+    m_hat = config["m"] / (1 - b1 ** config["t"])
+    v_hat = config["v"] / (1 - b2 ** config["t"])
+    return w - config["lr"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+'''),
+        ("default weight_decay 0 (torch.optim.Adam's) instead of AdamW's 1e-2",
+         (_ADAMW_HEAD + _ADAMW_MOMENTS + '''    return w * (1 - config["lr"] * config["weight_decay"]) - step, config
+''').replace('setdefault("weight_decay", 1e-2)', 'setdefault("weight_decay", 0.0)')),
     ],
     "newton_step": [
         ("multiplies by the Hessian instead of solving with it", '''
@@ -539,6 +601,41 @@ def adam(w, dw, config=None):
     v += (1 - b2) * dw * dw
     step = config["lr"] * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + config["epsilon"])
     return w - step, config
+'''),
+    ],
+    "adamw": [
+        ("the paper's form w - lr (m_hat / (sqrt(v_hat) + eps) + wd w), a new config dict", '''
+def adamw(w, dw, config=None):
+    config = dict(config or {})
+    lr, wd = config.setdefault("lr", 1e-3), config.setdefault("weight_decay", 1e-2)
+    b1, b2 = config.setdefault("beta1", 0.9), config.setdefault("beta2", 0.999)
+    eps = config.setdefault("epsilon", 1e-8)
+    t = config.get("t", 0) + 1
+    m = b1 * config.get("m", np.zeros_like(w)) + (1 - b1) * dw
+    v = b2 * config.get("v", np.zeros_like(w)) + (1 - b2) * np.square(dw)
+    config.update(m=m, v=v, t=t)
+    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+    return w - lr * (m_hat / (np.sqrt(v_hat) + eps) + wd * w), config
+'''),
+        ("torch's order: decay a copy of w in place, then the Adam step with moments updated in place", '''
+def adamw(w, dw, config=None):
+    config = {} if config is None else config
+    for key, default in {"lr": 1e-3, "weight_decay": 1e-2, "beta1": 0.9, "beta2": 0.999,
+                         "epsilon": 1e-8, "t": 0}.items():
+        config.setdefault(key, default)
+    b1, b2, lr = config["beta1"], config["beta2"], config["lr"]
+    m = config.setdefault("m", np.zeros_like(w))
+    v = config.setdefault("v", np.zeros_like(w))
+    config["t"] = t = config["t"] + 1
+    param = np.array(w, dtype=float)
+    param *= 1 - lr * config["weight_decay"]
+    m *= b1
+    m += (1 - b1) * dw
+    v *= b2
+    v += (1 - b2) * dw * dw
+    denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + config["epsilon"]
+    param -= lr / (1 - b1 ** t) * m / denom
+    return param, config
 '''),
     ],
     "newton_step": [

@@ -161,8 +161,33 @@ def adam(w, dw, config=None, bias_correction=True):
     return w - config["lr"] * m / (np.sqrt(v) + config["epsilon"]), config
 
 
+def adamw(w, dw, config=None):
+    """AdamW (Loshchilov & Hutter, 2019): Adam with the weight decay decoupled from the adaptive step.
+
+        t <- t + 1;  m <- b1 m + (1 - b1) dw;  v <- b2 v + (1 - b2) dw^2      (dw: the loss gradient only)
+        w <- w (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t),  v_hat = v / (1 - b2^t)
+
+    The decay shrinks the current w (before this step's Adam update, as torch.optim.AdamW does:
+    ``param.mul_(1 - lr * weight_decay)``, then the Adam step) and never enters m or v, so every
+    weight decays at the same rate lr * wd. Adam with an L2 term (reg / 2) ||w||^2 in the loss
+    instead feeds reg * w into dw, where it is divided by sqrt(v_hat): weights with a large
+    gradient history are decayed less. With weight_decay 0 this is exactly ``adam``.
+
+    Args:
+        w, dw: arrays of the same shape.
+        config: lr (1e-3), beta1 (0.9), beta2 (0.999), epsilon (1e-8), weight_decay (1e-2,
+            torch's default), m, v (zeros like w), t (0: the number of steps taken so far).
+    Returns:
+        next_w, config.
+    """
+    config = {} if config is None else config
+    config.setdefault("lr", 1e-3)
+    config.setdefault("weight_decay", 1e-2)
+    return adam(w * (1 - config["lr"] * config["weight_decay"]), dw, config)
+
+
 RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "sgd_momentum_sum": sgd_momentum_sum,
-         "nesterov": nesterov, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam}
+         "nesterov": nesterov, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam, "adamw": adamw}
 
 
 # --------------------------------------------------------------------------- second order
