@@ -230,3 +230,71 @@ def test_model_with_dropout_gradients_and_modes():
     assert np.allclose(model.scores(X), plain.scores(X))   # no dropout, no rescaling at test time
     del model.dropout_param["seed"]
     assert not np.allclose(model.loss(X, y)[0], model.loss(X, y)[0])   # fresh masks each training pass
+
+
+def test_bias_variance_terms_add_up():
+    """Does mse = bias^2 + variance hold exactly without truth, with the ddof=0 variance summed over outputs?"""
+    rng = np.random.default_rng(0)
+    predictions, targets = rng.standard_normal((7, 11, 3)), rng.standard_normal((11, 3))
+    mse, bias2, variance, noise = regularization.bias_variance_decomposition(predictions, targets)
+    assert mse == pytest.approx(bias2 + variance, rel=1e-12)
+    assert variance == pytest.approx(predictions.var(axis=0).sum(axis=1).mean(), rel=1e-12)
+    assert bias2 == pytest.approx(((predictions.mean(axis=0) - targets) ** 2).sum(axis=1).mean(), rel=1e-12)
+    assert noise == 0.0
+    one_output = regularization.bias_variance_decomposition(predictions[:, :, 0], targets[:, 0])
+    assert np.allclose(one_output, regularization.bias_variance_decomposition(predictions[:, :, :1], targets[:, :1]))
+    assert regularization.bias_variance_decomposition(predictions[:1], targets)[2] == 0.0
+
+
+def test_bias_variance_with_truth_recovers_the_three_terms():
+    """With a known truth and independent noise, is mse ~ bias^2 + variance + noise, each term the one we planted?"""
+    rng = np.random.default_rng(1)
+    n = 200_000
+    truth = rng.standard_normal(n)
+    targets = truth + 0.5 * rng.standard_normal(n)                       # noise variance 0.25
+    predictions = truth + 0.3 + 0.2 * rng.standard_normal((4, n))         # bias 0.3, variance 0.04 * 3/4 (ddof=0, B=4)
+    mse, bias2, variance, noise = regularization.bias_variance_decomposition(predictions, targets, truth)
+    assert noise == pytest.approx(0.25, rel=0.02)
+    assert variance == pytest.approx(0.04 * 3 / 4, rel=0.02)
+    assert bias2 == pytest.approx(0.09 + 0.04 / 4, rel=0.03)              # the mean of 4 noisy predictions keeps 0.04/4
+    assert mse == pytest.approx(bias2 + variance + noise, rel=0.01)
+
+
+@pytest.mark.parametrize("layer", [1, 2, 3])
+def test_bottleneck_net_gradients_and_rank(layer):
+    """Are BottleneckNet's gradients the numerical ones, its factored matrix of rank <= k and its scores x U V + b?"""
+    rng = np.random.default_rng(layer)
+    X, y = rng.standard_normal((6, 7)), rng.integers(0, 4, 6)
+    model = regularization.BottleneckNet([5, 6], 7, num_classes=4, bottleneck=2, layer=layer, seed=layer)
+    assert set(model.params) == {f"b{i}" for i in (1, 2, 3)} | {f"W{i}" for i in (1, 2, 3) if i != layer} \
+        | {f"U{layer}", f"V{layer}"}
+    product = model.params[f"U{layer}"] @ model.params[f"V{layer}"]
+    assert np.linalg.matrix_rank(product) <= 2
+    plain = FullyConnectedNet([5, 6], 7, num_classes=4)
+    plain.params = {name: value for name, value in model.params.items() if name.startswith(("W", "b"))}
+    plain.params[f"W{layer}"] = product
+    assert np.allclose(model.scores(X), plain.scores(X))
+    loss, grads = model.loss(X, y)
+    assert loss == pytest.approx(plain.loss(X, y)[0])
+    for name, value in model.params.items():
+        def f(v, name=name):
+            saved = model.params[name]
+            model.params[name] = v
+            out = model.loss(X, y)[0]
+            model.params[name] = saved
+            return out
+        num = gradcheck.eval_numerical_gradient(f, value.copy())
+        assert gradcheck.rel_error(grads[name], num) < 1e-6, name
+
+
+def test_bottleneck_net_trains_with_the_solver():
+    """Does the Solver train a BottleneckNet on real digits well above chance?"""
+    from trainlab import data
+    from trainlab.solver import Solver
+    X, y = data.load_digits()
+    X = X.reshape(len(X), -1)
+    model = regularization.BottleneckNet([32], X.shape[1], bottleneck=4, layer=1, seed=0)
+    solver = Solver(model, {"X_train": X[:1000], "y_train": y[:1000], "X_val": X[1000:], "y_val": y[1000:]},
+                    update_rule="sgd", optim_config={"lr": 0.1}, num_epochs=5, batch_size=50, progress=False)
+    solver.train()
+    assert solver.best_val_acc > 0.7

@@ -570,6 +570,101 @@ def soft_cross_entropy(scores, targets):
     return float(-np.mean(targets * log_probs)), (np.exp(log_probs) - targets) / scores.size
 '''),
     ],
+    "bias_variance_decomposition": [
+        ("variance with ddof=1 (divides by B - 1)", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    reference = targets if truth is None else np.asarray(truth, dtype=float).reshape(targets.shape)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.sum((predictions - targets) ** 2, axis=-1).mean()
+    variance = np.var(predictions, axis=0, ddof=1).sum(axis=-1).mean()
+    bias2 = np.sum((mean_prediction - reference) ** 2, axis=-1).mean()
+    noise = np.sum((targets - reference) ** 2, axis=-1).mean()
+    return float(mse), float(bias2), float(variance), float(noise)
+'''),
+        ("bias squared after averaging over the points", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    reference = targets if truth is None else np.asarray(truth, dtype=float).reshape(targets.shape)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.sum((predictions - targets) ** 2, axis=-1).mean()
+    variance = np.sum((predictions - mean_prediction) ** 2, axis=-1).mean()
+    bias2 = float(np.sum(np.mean(mean_prediction - reference, axis=0) ** 2))
+    noise = np.sum((targets - reference) ** 2, axis=-1).mean()
+    return float(mse), float(bias2), float(variance), float(noise)
+'''),
+        ("variance around the targets instead of the mean prediction", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    reference = targets if truth is None else np.asarray(truth, dtype=float).reshape(targets.shape)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.sum((predictions - targets) ** 2, axis=-1).mean()
+    variance = np.sum((predictions - reference) ** 2, axis=-1).mean()
+    bias2 = np.sum((mean_prediction - reference) ** 2, axis=-1).mean()
+    noise = np.sum((targets - reference) ** 2, axis=-1).mean()
+    return float(mse), float(bias2), float(variance), float(noise)
+'''),
+        ("mean prediction over the points (axis 1) instead of over the models", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    reference = targets if truth is None else np.asarray(truth, dtype=float).reshape(targets.shape)
+    mean_prediction = predictions.mean(axis=1, keepdims=True)
+    mse = np.sum((predictions - targets) ** 2, axis=-1).mean()
+    variance = np.sum((predictions - mean_prediction) ** 2, axis=-1).mean()
+    bias2 = np.sum((mean_prediction - reference) ** 2, axis=-1).mean()
+    noise = np.sum((targets - reference) ** 2, axis=-1).mean()
+    return float(mse), float(bias2), float(variance), float(noise)
+'''),
+        ("mean over the K outputs instead of their sum", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    reference = targets if truth is None else np.asarray(truth, dtype=float)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.mean((predictions - targets) ** 2)
+    variance = np.mean((predictions - mean_prediction) ** 2)
+    bias2 = np.mean((mean_prediction - reference) ** 2)
+    noise = np.mean((targets - reference) ** 2)
+    return float(mse), float(bias2), float(variance), float(noise)
+'''),
+        ("ignores truth: bias measured against the noisy targets, noise 0", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.sum((predictions - targets) ** 2, axis=-1).mean()
+    variance = np.sum((predictions - mean_prediction) ** 2, axis=-1).mean()
+    bias2 = np.sum((mean_prediction - targets) ** 2, axis=-1).mean()
+    return float(mse), float(bias2), float(variance), 0.0
+'''),
+        ("noise as the remainder mse - bias2 - variance (the cross term is not 0 on a sample)", '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    reference = targets if truth is None else np.asarray(truth, dtype=float).reshape(targets.shape)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.sum((predictions - targets) ** 2, axis=-1).mean()
+    variance = np.sum((predictions - mean_prediction) ** 2, axis=-1).mean()
+    bias2 = np.sum((mean_prediction - reference) ** 2, axis=-1).mean()
+    return float(mse), float(bias2), float(variance), float(mse - bias2 - variance)
+'''),
+    ],
 }
 
 ALTERNATIVES = {
@@ -689,6 +784,45 @@ def soft_cross_entropy(scores, targets):
     n = len(scores)
     loss = -np.sum(targets * log_probs, axis=1).mean()
     return float(loss), (np.exp(log_probs) - targets) / n
+'''),
+    ],
+    "bias_variance_decomposition": [
+        ('E[p^2] - E[p]^2 for the variance, sums divided by counts, np.newaxis for K = 1', '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    P = np.array(predictions, dtype=float)
+    T = np.array(targets, dtype=float)
+    if T.ndim == 1:
+        P, T = P[..., np.newaxis], T[:, np.newaxis]
+    F = T if truth is None else np.array(truth, dtype=float).reshape(T.shape)
+    b, n = P.shape[0], P.shape[1]
+    p_bar = P.sum(axis=0) / b
+    variance = ((P ** 2).sum(axis=0) / b - p_bar ** 2).sum() / n
+    bias2 = ((p_bar - F) ** 2).sum() / n
+    mse = ((P - T) ** 2).sum() / (b * n)
+    noise = ((T - F) ** 2).sum() / n
+    return float(mse), float(bias2), float(variance), float(noise)
+'''),
+        ('a loop over the models, np.var and einsum', '''
+def bias_variance_decomposition(predictions, targets, truth=None):
+    predictions = np.asarray(predictions, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    if targets.ndim == 1:
+        predictions = predictions[:, :, None]
+        targets = targets[:, None]
+        if truth is not None:
+            truth = np.asarray(truth, dtype=float)[:, None]
+    truth = targets if truth is None else np.asarray(truth, dtype=float)
+    n = targets.shape[0]
+    total = 0.0
+    for model_predictions in predictions:
+        diff = model_predictions - targets
+        total += np.einsum("nk,nk->", diff, diff)
+    mse = total / (len(predictions) * n)
+    variance = np.var(predictions, axis=0).sum() / n
+    gap = predictions.mean(axis=0) - truth
+    bias2 = np.einsum("nk,nk->", gap, gap) / n
+    noise = np.einsum("nk,nk->", targets - truth, targets - truth) / n
+    return float(mse), float(bias2), float(variance), float(noise)
 '''),
     ],
 }

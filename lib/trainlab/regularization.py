@@ -1,5 +1,6 @@
 """Regularization: weight penalties with their gradients, max-norm, early stopping, label
-smoothing, the non-inverted ("vanilla") dropout, and update-rule wrappers that apply them.
+smoothing, the non-inverted ("vanilla") dropout, update-rule wrappers that apply them, the
+bias/variance decomposition of the squared error, and a net with a linear bottleneck.
 
 Weights are (D, M) as in ``trainlab.layers.affine_forward``: column j holds the incoming
 weights of neuron j. Penalties return ``(loss, dw)``; the loss is added to the data loss
@@ -9,7 +10,7 @@ import copy
 
 import numpy as np
 
-from trainlab import layers
+from trainlab import layers, losses
 
 
 def l2_penalty(w, reg):
@@ -271,3 +272,126 @@ def ema_update(ema_params, params, decay=0.995, ema_bn_params=None, bn_params=No
             for key in ("running_mean", "running_var"):
                 if cur.get(key) is not None:  # a layer that has not trained yet has no statistics
                     avg[key] = decay * avg[key] + (1 - decay) * cur[key]
+
+
+def bias_variance_decomposition(predictions, targets, truth=None):
+    """Split the squared error of models trained on different training sets into bias^2 and variance.
+
+    predictions[b] are the predictions of the model trained on training set b (e.g. a bootstrap
+    sample) at the same N test points. With p_bar = the mean prediction over the B models (at each
+    point), ||.||^2 the squared error summed over the K outputs and every term averaged over the N
+    points (and the mean over models taken with ddof=0, i.e. divided by B):
+
+        mse      = mean_n mean_b ||predictions[b, n] - targets[n]||^2
+        variance = mean_n mean_b ||predictions[b, n] - p_bar[n]||^2
+        bias2    = mean_n ||p_bar[n] - reference[n]||^2,   reference = targets, or truth if given
+        noise    = mean_n ||targets[n] - truth[n]||^2,     0.0 without truth
+
+    Without truth the targets are taken as the truth: the noise of the targets cannot be told apart
+    from the bias and is included in bias2, and mse = bias2 + variance holds exactly (to rounding).
+    With the noise-free truth (a problem whose true function is known), bias2 is measured against it
+    and mse = bias2 + variance + noise holds in expectation over the noise, not exactly on a sample.
+
+    Args:
+        predictions: (B, N) or (B, N, K) float array, B >= 1 models, N >= 1 points, K >= 1 outputs.
+        targets: (N,) with (B, N) predictions, (N, K) with (B, N, K).
+        truth: optional, shaped like targets.
+    Returns:
+        (mse, bias2, variance, noise): four floats. No input is modified.
+    """
+    predictions = np.asarray(predictions, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.float64)
+    # one output per point, (B, N) and (N,), is the case K = 1
+    predictions = predictions.reshape(predictions.shape[0], predictions.shape[1], -1)
+    targets = targets.reshape(targets.shape[0], -1)
+    reference = targets if truth is None else np.asarray(truth, dtype=np.float64).reshape(targets.shape)
+    mean_prediction = predictions.mean(axis=0)
+    mse = np.sum((predictions - targets) ** 2, axis=2).mean()
+    variance = np.sum((predictions - mean_prediction) ** 2, axis=2).mean()
+    bias2 = np.sum((mean_prediction - reference) ** 2, axis=1).mean()
+    noise = np.sum((targets - reference) ** 2, axis=1).mean()  # 0 when the targets are the truth
+    return float(mse), float(bias2), float(variance), float(noise)
+
+
+class BottleneckNet:
+    """A ReLU net whose weight matrix ``layer`` is factored through a linear bottleneck of k units.
+
+    {affine - ReLU} x (L - 1) - affine - softmax, as ``models.FullyConnectedNet``, except that the
+    affine layer number ``layer`` (1-based) computes x @ U @ V + b: a layer of k units with no bias
+    and no nonlinearity is inserted before it, so its weight matrix W = U V has rank <= k and
+    k * (fan_in + fan_out) parameters instead of fan_in * fan_out. No weight penalty.
+
+    Args:
+        hidden_dims: list of hidden layer sizes.
+        input_dim: D.
+        num_classes: C.
+        bottleneck: k >= 1.
+        layer: which weight matrix to factor, 1..len(hidden_dims) + 1.
+        seed: seed for the weights.
+
+    Attributes:
+        params: W{i}, b{i} for the ordinary layers; U{layer} (fan_in, k), V{layer} (k, fan_out),
+            b{layer} for the factored one. U ~ N(0, 1/fan_in) and V ~ N(0, 2/k), so that U V has the
+            He variance 2/fan_in of an ordinary layer.
+    """
+
+    def __init__(self, hidden_dims, input_dim, num_classes=10, bottleneck=16, layer=2, seed=0):
+        self.num_layers = len(hidden_dims) + 1
+        if not 1 <= layer <= self.num_layers:
+            raise ValueError(f"layer must be in 1..{self.num_layers}, got {layer}")
+        self.layer = layer
+        rng = np.random.default_rng(seed)
+        dims = [input_dim, *hidden_dims, num_classes]
+        self.params = {}
+        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+            if i == layer:
+                self.params[f"U{i}"] = rng.standard_normal((fan_in, bottleneck)) / np.sqrt(fan_in)
+                self.params[f"V{i}"] = rng.standard_normal((bottleneck, fan_out)) * np.sqrt(2.0 / bottleneck)
+            else:
+                self.params[f"W{i}"] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+            self.params[f"b{i}"] = np.zeros(fan_out)
+
+    def scores(self, X):
+        """Class scores (N, C)."""
+        return self._forward(X)[0]
+
+    def predict(self, X):
+        """Predicted labels (N,)."""
+        return self.scores(X).argmax(axis=1)
+
+    def loss(self, X, y=None):
+        """Scores (N, C) when y is None, else (softmax loss, grads) with grads keyed like params."""
+        scores, caches = self._forward(X)
+        if y is None:
+            return scores
+        loss, dout = losses.softmax_loss(scores, y)
+        grads = {}
+        for i in range(self.num_layers, 0, -1):
+            if i == self.num_layers:
+                dout, dw, grads[f"b{i}"] = layers.affine_backward(dout, caches[i])
+            else:
+                dout, dw, grads[f"b{i}"] = layers.affine_activation_backward(dout, caches[i])
+            if i == self.layer:
+                z_in = caches[f"z{i}"]
+                grads[f"V{i}"] = dw
+                grads[f"U{i}"] = z_in.T @ dout
+                dout = dout @ self.params[f"U{i}"].T
+            else:
+                grads[f"W{i}"] = dw
+        return loss, grads
+
+    def _forward(self, X):
+        out = np.asarray(X, dtype=np.float64).reshape(X.shape[0], -1)
+        caches = {}
+        for i in range(1, self.num_layers + 1):
+            if i == self.layer:
+                caches[f"z{i}"] = out
+                w = self.params[f"V{i}"]
+                out = out @ self.params[f"U{i}"]
+            else:
+                w = self.params[f"W{i}"]
+            if i == self.num_layers:
+                out, caches[i] = layers.affine_forward(out, w, self.params[f"b{i}"])
+            else:
+                out, caches[i] = layers.affine_activation_forward(out, w, self.params[f"b{i}"], "relu")
+        return out, caches
