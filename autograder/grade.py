@@ -18,9 +18,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +105,7 @@ class Run:
     limits: protocol.Limits
     converter: Converter
     box: host.Sandbox
-    fonts: dict
+    fonts: Future                    # of matplotlib's font list {file name: base64}, built while the run starts
     releases: dict = field(default_factory=dict)
 
     def release(self, lecture):
@@ -289,7 +290,7 @@ def prepare_request(job, run):
     job.trusted = release.trusted | {nb.cells[int(i)].source for i in test_cells} | {release.setup} | {
         t["source"] for t in release.tests.values()}
     job.request = {
-        "notebook": worker_nb, "test_cells": test_cells, "files": release.files, "matplotlib_cache": run.fonts,
+        "notebook": worker_nb, "test_cells": test_cells, "files": release.files, "matplotlib_cache": run.fonts.result(),
         "kernel": {"trusted_cells": sorted(release.trusted)},
         "judge": {"tests": tests, "setup": release.setup},   # taken out by the host before the request is sent
     }
@@ -408,6 +409,7 @@ def grade(submissions, lectures, work, options=None):
     students = collect.student_folders(submissions, work)
     if not students:
         raise SystemExit(f"no student folders in {submissions}: expected {submissions}/<student>/<lecture>/<notebook>.ipynb")
+    fonts = _in_background(_matplotlib_cache, work)  # while the gradebook is set up
     workers = options.workers or os.cpu_count() or 1
     options.limits.workers = workers
     mech = host.detect(options.sandbox)
@@ -419,7 +421,7 @@ def grade(submissions, lectures, work, options=None):
     secrets = [work, submissions, db_folder(work), course.SOLUTIONS]
     data_dirs = [course.ROOT / "data", os.environ.get("TRAINLAB_DATA")]
     run = Run(work, options.limits, Converter(work, options.limits.cell_timeout, options.late),
-              host.Sandbox(mech, options.limits, course.ROOT, secrets, data_dirs), _matplotlib_cache(work))
+              host.Sandbox(mech, options.limits, course.ROOT, secrets, data_dirs), fonts)
     _start_judges(run, lectures)
     statuses = load_statuses(work)
     # lecture by lecture, in the order given (the demo puts the longest first, so that no long notebook ends alone)
@@ -592,6 +594,20 @@ def _extra_files(folder):
                 break
             files[str(path.relative_to(folder))] = base64.b64encode(path.read_bytes()).decode()
     return files
+
+
+def _in_background(fn, *args):
+    """fn(*args) in a thread of its own: a Future of its result."""
+    future = Future()
+
+    def target():
+        try:
+            future.set_result(fn(*args))
+        except BaseException as error:  # handed to whoever waits for the result
+            future.set_exception(error)
+
+    threading.Thread(target=target, daemon=True).start()
+    return future
 
 
 def _matplotlib_cache(work):
