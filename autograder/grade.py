@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -409,7 +408,9 @@ def grade(submissions, lectures, work, options=None):
     students = collect.student_folders(submissions, work)
     if not students:
         raise SystemExit(f"no student folders in {submissions}: expected {submissions}/<student>/<lecture>/<notebook>.ipynb")
-    fonts = _in_background(_matplotlib_cache, work)  # while the gradebook is set up
+    background = ThreadPoolExecutor(max_workers=1)
+    fonts = background.submit(_matplotlib_cache, work)  # built while the gradebook is set up
+    background.shutdown(wait=False)
     workers = options.workers or os.cpu_count() or 1
     options.limits.workers = workers
     mech = host.detect(options.sandbox)
@@ -594,20 +595,6 @@ def _extra_files(folder):
                 break
             files[str(path.relative_to(folder))] = base64.b64encode(path.read_bytes()).decode()
     return files
-
-
-def _in_background(fn, *args):
-    """fn(*args) in a thread of its own: a Future of its result."""
-    future = Future()
-
-    def target():
-        try:
-            future.set_result(fn(*args))
-        except BaseException as error:  # handed to whoever waits for the result
-            future.set_exception(error)
-
-    threading.Thread(target=target, daemon=True).start()
-    return future
 
 
 def _matplotlib_cache(work):
