@@ -2,6 +2,7 @@
 
 The gradebook is only ever touched from the grading process, through this converter.
 """
+import functools
 import logging
 from pathlib import Path
 
@@ -107,11 +108,24 @@ def _classes():
     return SandboxedAutograde, RecordingOverwriteCells
 
 
+def share_engines():
+    """One SQLAlchemy engine per gradebook URL for every nbgrader Gradebook in this process.
+
+    nbgrader opens a new engine for each Gradebook (its preprocessors open ~9 per submission),
+    and each new engine starts with an empty statement cache, so every query is compiled
+    again; a shared engine keeps the cache. Gradebook.close() disposes only the pool.
+    """
+    import nbgrader.api
+    if not hasattr(nbgrader.api.create_engine, "cache_info"):
+        nbgrader.api.create_engine = functools.lru_cache(maxsize=None)(nbgrader.api.create_engine)
+
+
 class Converter:
     """nbgrader's sanitize and save steps for every submission of one grading run."""
 
     def __init__(self, work, cell_timeout, late):
         converter_class, _ = _classes()
+        share_engines()
         config = course.nbgrader_config(work, cell_timeout=cell_timeout, late=late)
         self.coursedir = CourseDirectory(config=config)
         self.converter = converter_class(coursedir=self.coursedir, config=config)

@@ -468,7 +468,8 @@ def grade(submissions, lectures, work, options=None):
 
 
 def _start_judges(run, lectures):
-    """Start the judge zygote in the background, preloading the setup cells and what the test cells import."""
+    """Start the judge zygote in the background, preloading the setup cells and what the test cells import
+    (torch too where they name it: they take it from torch_twins.torch_or_none())."""
     setups, modules = [], set()
     for lecture in lectures:
         try:
@@ -486,6 +487,8 @@ def _start_judges(run, lectures):
                     modules |= {a.name for a in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     modules.add(node.module)
+                elif isinstance(node, ast.Name) and node.id == "torch":  # from torch_twins.torch_or_none()
+                    modules.add("torch")
     run.box.judges.configure(modules, setups)
     run.box.judges.start()
 

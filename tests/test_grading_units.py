@@ -158,6 +158,31 @@ def test_filesystem_view_hides_secrets():
         assert not any(sandbox._contains(path, s) for s in (course.SOLUTIONS, work, course.ROOT / ".git"))
 
 
+def test_precompiled_scripts_run_as_the_graders_code(tmp_path):
+    """Does the kernel's .pyc of rpc.py run without its source, under the name the audit hook trusts?"""
+    import runpy
+    import types
+    folder = Path(sandbox.precompile("/sandbox/code"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(n + "c" for n in sandbox.protocol.PRECOMPILED)
+    protocol_ns = runpy.run_path(str(folder / "protocol.pyc"))
+    rpc_ns = runpy.run_path(str(folder / "rpc.pyc"), init_globals={"protocol": types.SimpleNamespace(**protocol_ns)})
+    assert rpc_ns["serve_in_kernel"].__code__.co_filename == "/sandbox/code/rpc.py"
+    assert protocol_ns["MAX_FRAME"] == sandbox.protocol.MAX_FRAME
+
+
+def test_gradebooks_of_one_url_share_an_engine(tmp_path):
+    """One SQLAlchemy engine per URL (its statement cache), and a closed Gradebook leaves it usable."""
+    from nbgrader.api import Gradebook
+
+    from autograder.converter import share_engines
+    share_engines()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as first:
+        first.add_student("ada")
+    with Gradebook(url) as second:
+        assert second.engine is first.engine and [s.id for s in second.students] == ["ada"]
+
+
 def test_sandbox_says_what_is_enforced():
     """Does the fallback say plainly that filesystem isolation is off?"""
     assert any("FILESYSTEM ISOLATION OFF" in line for line in sandbox.detect("none").describe())

@@ -31,6 +31,7 @@ grader, the network stays reachable. ``Mechanisms.describe()`` says which is in 
 import atexit
 import json
 import os
+import py_compile
 import queue
 import shutil
 import signal
@@ -284,7 +285,24 @@ def filesystem_view(course_root, secrets, data_dirs):
     return sorted(hidden, key=lambda p: len(p.parts)), sorted(exposed, key=lambda p: len(p.parts))
 
 
-def bwrap_args(mech, limits, hidden, exposed):
+def precompile(code_dir):
+    """A fresh folder holding protocol.PRECOMPILED as .pyc files whose code names code_dir/<script>.
+
+    The kernel runs them from scratch at every test cell (runpy.run_path reads a .pyc without
+    compiling the source again); the file name keeps them the grader's code for the audit hook.
+    """
+    folder = tempfile.mkdtemp(prefix="autograder-code-")
+    os.chmod(folder, 0o755)  # the fallback's sandbox user reads them in place
+    for name in protocol.PRECOMPILED:
+        target = os.path.join(folder, name + "c")
+        py_compile.compile(str(HERE / name), target, dfile=f"{code_dir}/{name}", doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        os.chmod(target, 0o644)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def bwrap_args(mech, limits, hidden, exposed, compiled):
     args = [mech.bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if mech.run_as is not None:
@@ -310,6 +328,8 @@ def bwrap_args(mech, limits, hidden, exposed):
     args += ["--perms", "0755", "--dir", IN_SANDBOX_CODE]
     for name in protocol.SCRIPTS:  # the scripts only, not the rest of the package folder
         args += ["--ro-bind", str(HERE / name), f"{IN_SANDBOX_CODE}/{name}"]
+    for name in protocol.PRECOMPILED:
+        args += ["--ro-bind", os.path.join(compiled, name + "c"), f"{IN_SANDBOX_CODE}/{name}c"]
     args += ["--chdir", "/tmp", "--unsetenv", "AUTOGRADER_CGROUPS"]
     return args
 
@@ -507,6 +527,7 @@ class Sandbox:
                                                           "/opt", "/proc", "/sys", "/dev"]
         self._active, self._lock = set(), threading.Lock()
         self.judges = JudgePool(course_root)
+        self.compiled = precompile(IN_SANDBOX_CODE if mech.isolated else str(HERE))
         if not mech.isolated:
             _become_subreaper()  # orphans of a killed worker come back to us, to be killed
 
@@ -515,7 +536,7 @@ class Sandbox:
         if self.mech.isolated:
             return IN_SANDBOX_WORK, IN_SANDBOX_PRIVATE, IN_SANDBOX_CODE, self.readable, ["/tmp", "/dev/null"]
         work, private = str(scratch / "submission"), str(scratch / ".autograder")
-        readable = self.readable + [str(p) for p in self.exposed]
+        readable = self.readable + [str(p) for p in self.exposed] + [self.compiled]
         return work, private, str(HERE), readable, [str(scratch), "/dev/null"]
 
     def run(self, request, tests=None, setup=""):
@@ -534,7 +555,8 @@ class Sandbox:
         from_kernel, to_judge = os.pipe()          # kernel writes, judge reads
         kernel_ends, judge_ends = (from_judge, to_judge), (to_kernel, from_kernel)
         request = dict(request, workdir=work, private_dir=private, kernel_script=f"{code}/{protocol.KERNEL_SCRIPT}",
-                       code_dir=code, cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
+                       code_dir=code, compiled_dir=IN_SANDBOX_CODE if self.mech.isolated else self.compiled,
+                       cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
                        output_limit=limits.output, channel=list(kernel_ends))
         request["kernel"] = dict(request.get("kernel", {}), readable=readable, writable=writable,
                                  cell_output_limit=limits.output)
@@ -547,7 +569,7 @@ class Sandbox:
         cmd = _drop_privileges(self.mech) + [sys.executable, f"{code}/{protocol.WORKER_SCRIPT}"]
         pass_fds = list(kernel_ends)
         if self.mech.isolated:
-            cmd, args_fd = bwrap_command(bwrap_args(self.mech, limits, self.hidden, self.exposed) + ["--"] + cmd)
+            cmd, args_fd = bwrap_command(bwrap_args(self.mech, limits, self.hidden, self.exposed, self.compiled) + ["--"] + cmd)
             if args_fd is not None:
                 pass_fds.append(args_fd)
         else:

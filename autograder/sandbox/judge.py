@@ -197,6 +197,25 @@ def _setup_namespace(setup, cache):
     return cache[setup]
 
 
+def _warm_up():
+    """Do once here what libraries do lazily on first use, so that no forked judge pays for it again.
+
+    Hypothesis's first test registers its Random (a full gc.collect, ~0.2 s with torch loaded);
+    torch's first backward pass given a gradient imports sympy and more (~0.9 s).
+    """
+    try:
+        from hypothesis import given, settings, strategies
+        settings(max_examples=2, database=None)(given(strategies.integers())(lambda value: None))()
+    except Exception:
+        pass
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            torch.ones(2, requires_grad=True).mul(2).backward(torch.ones(2))  # with a gradient: imports sympy
+        except Exception:
+            pass
+
+
 def zygote_main(sock_fd):
     """Preload, then fork one judge per request: {"setup", "limits"} with four fds; answers {"pid"} or {"error"}."""
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -218,6 +237,7 @@ def zygote_main(sock_fd):
             _setup_namespace(setup, cache)
         except Exception:
             pass
+    _warm_up()
     sock.sendall(b'{"ready": true}\n')
     while True:
         try:

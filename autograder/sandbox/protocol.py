@@ -61,6 +61,7 @@ IN_SANDBOX_WORK = "/tmp/submission"         # the kernel's working folder
 IN_SANDBOX_PRIVATE = "/tmp/.autograder"     # kernelspec, connection files, the kernel's settings
 WORKER_SCRIPT, KERNEL_SCRIPT, RPC_SCRIPT = "worker.py", "kernel.py", "rpc.py"
 SCRIPTS = ("protocol.py", WORKER_SCRIPT, KERNEL_SCRIPT, RPC_SCRIPT)  # what the sandbox needs of this folder
+PRECOMPILED = ("protocol.py", RPC_SCRIPT)  # run afresh at every test cell: bound in as compiled code too (".pyc")
 PLACEHOLDER = "# test cell {grade_id}: run by the grader, outside this notebook's kernel\n"
 
 # -- the kernel's settings (audit hook, output cap) ----------------------------------------------
@@ -120,6 +121,8 @@ class Request(TypedDict):
     workdir: str                 # the kernel's working folder
     private_dir: str
     kernel_script: str
+    code_dir: str                # this folder's scripts
+    compiled_dir: str            # PRECOMPILED as .pyc files
     cell_timeout: int
     notebook_timeout: int
     output_limit: int

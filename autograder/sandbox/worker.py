@@ -367,10 +367,10 @@ class Host:
 
 def serve_code(request, exercise, session):
     """The one line the worker runs in the kernel at a test cell (also a trusted cell for the audit hook)."""
-    code = request["code_dir"]
+    compiled = request["compiled_dir"]  # protocol.PRECOMPILED, as .pyc files
     read_fd, write_fd = request["channel"]
-    return (f"__import__('runpy').run_path({code + '/' + protocol.RPC_SCRIPT!r}, init_globals={{'protocol': "
-            f"__import__('types').SimpleNamespace(**__import__('runpy').run_path({code + '/protocol.py'!r}))}})"
+    return (f"__import__('runpy').run_path({compiled + '/' + protocol.RPC_SCRIPT + 'c'!r}, init_globals={{'protocol': "
+            f"__import__('types').SimpleNamespace(**__import__('runpy').run_path({compiled + '/protocol.pyc'!r}))}})"
             f"['serve_in_kernel'](get_ipython().user_ns, {read_fd}, {write_fd}, {protocol.MAX_FRAME}, "
             f"{request['audit_fd']}, {exercise!r}, {session!r})")
 
