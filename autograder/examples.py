@@ -37,13 +37,14 @@ def answers_for(lecture, student):
     return {}
 
 
-def build(dest, lectures):
-    """Write dest/<student>/<lecture>/<notebook>.ipynb for every example student; returns dest."""
+def build(dest, lectures, plan=None):
+    """Write dest/<student>/<lecture>/<notebook>.ipynb for every example student, or for the pairs of a
+    plan {student: lectures}; returns dest."""
     shutil.rmtree(dest, ignore_errors=True)
     for lecture in lectures:
         notebook = course.lecture_notebook(lecture)
         release_nb = read_notebook(course.RELEASE / lecture / notebook)
-        for student in STUDENTS:
+        for student in (STUDENTS if plan is None else [s for s in plan if lecture in plan[s]]):
             folder = dest / student / lecture
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(fill_answers(release_nb, answers_for(lecture, student)), str(folder / notebook))

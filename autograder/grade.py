@@ -48,6 +48,7 @@ class Options:
     due: dict = field(default_factory=dict)       # {lecture: datetime}
     late: dict = field(default_factory=dict)      # LatePenalty settings (autograder.late.parse)
     quiet: bool = False
+    only: dict | None = None         # {student: lectures}: grade these pairs only (the demo's plan); None: all
 
 
 @dataclass
@@ -427,7 +428,8 @@ def grade(submissions, lectures, work, options=None):
     statuses = load_statuses(work)
     # lecture by lecture, in the order given (the demo puts the longest first, so that no long notebook ends alone)
     jobs = [Job(student, lecture, folder, list(notes)) for lecture in lectures
-            for student, (folder, notes) in students.items()]
+            for student, (folder, notes) in students.items()
+            if options.only is None or lecture in options.only.get(student, ())]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool, \
             tqdm(total=len(jobs), desc="grading", unit="notebook", disable=options.quiet) as bar:

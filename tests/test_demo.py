@@ -2,8 +2,8 @@
 import nbformat
 
 from autograder import course
-from autograder.demo import SOLUTION_STUDENT, longest_first, solution_runs
-from autograder.statuses import save_statuses
+from autograder.demo import SOLUTION_STUDENT, example_plan, forget_others, longest_first, solution_runs
+from autograder.statuses import load_statuses, save_statuses
 
 LECTURE = "00_backprop"
 
@@ -48,3 +48,17 @@ def test_a_submission_that_was_not_graded_is_a_problem(tmp_path):
     _graded(tmp_path, [("x = 1", False, [])], status="timeout")
     (_, problems), = solution_runs(tmp_path, [LECTURE]).values()
     assert problems == ["status timeout: why"]
+
+
+def test_the_plan_hands_in_correct_and_mistakes_everywhere_and_untouched_once():
+    lectures = ["00_backprop", "01_activations", "02_preprocessing"]
+    assert example_plan(lectures) == {"correct": lectures, "mistakes": lectures, "untouched": ["00_backprop"]}
+
+
+def test_statuses_of_students_who_do_not_hand_in_are_dropped(tmp_path):
+    """An earlier demo's `untouched` entry of a lecture it no longer hands in leaves the table; others stay."""
+    save_statuses(tmp_path, {"untouched": {LECTURE: {"status": "graded"}, "01_activations": {"status": "graded"}},
+                             "correct": {"01_activations": {"status": "graded"}}})
+    forget_others(tmp_path, {"01_activations": ["correct", "mistakes"]})
+    assert load_statuses(tmp_path) == {"untouched": {LECTURE: {"status": "graded"}},
+                                       "correct": {"01_activations": {"status": "graded"}}}
