@@ -351,8 +351,9 @@ def _safe_extract(archive, dest):
             members = tar.getmembers()
             for member in members:  # check all before extracting any
                 _check_member(archive, dest, member)
-            # filter="data" is a second guard (Python's own checks) on top of ours.
-            tar.extractall(dest, members=members, filter="data")
+            # Python's own "data" filter (3.11.4 and later) is a second guard on top of ours
+            second_guard = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(dest, members=members, **second_guard)
     except tarfile.TarError as err:
         raise ValueError(f"{archive} is not a readable tar archive ({err}); "
                          f"delete it and run again") from err
