@@ -555,7 +555,7 @@ class Sandbox:
         from_kernel, to_judge = os.pipe()          # kernel writes, judge reads
         kernel_ends, judge_ends = (from_judge, to_judge), (to_kernel, from_kernel)
         request = dict(request, workdir=work, private_dir=private, kernel_script=f"{code}/{protocol.KERNEL_SCRIPT}",
-                       code_dir=code, compiled_dir=IN_SANDBOX_CODE if self.mech.isolated else self.compiled,
+                       compiled_dir=code if self.mech.isolated else self.compiled,
                        cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
                        output_limit=limits.output, channel=list(kernel_ends))
         request["kernel"] = dict(request.get("kernel", {}), readable=readable, writable=writable,

@@ -121,7 +121,6 @@ class Request(TypedDict):
     workdir: str                 # the kernel's working folder
     private_dir: str
     kernel_script: str
-    code_dir: str                # this folder's scripts
     compiled_dir: str            # PRECOMPILED as .pyc files
     cell_timeout: int
     notebook_timeout: int
