@@ -111,8 +111,9 @@ def _code_of(line):
     return re.sub(r"\s+", " ", code)[:70]
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Not an Exception: a test's `except Exception` or Hypothesis (which replays a failing example
+    without the alarm) would otherwise swallow it and leave an endless mutant running."""
 
 
 def _alarm(_signum, _frame):
@@ -128,7 +129,7 @@ def survives(run_test_cell, setup, mutant, test_source):
     wrong answer — but a recorded equivalent mutant that is merely slow is not called stale for it).
     What the mutant prints and warns is swallowed: a run over hundreds of mutants stays readable."""
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(MUTANT_TIMEOUT)
+    signal.setitimer(signal.ITIMER_REAL, MUTANT_TIMEOUT, 1.0)  # again every second, should one be swallowed
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"), \
                 contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -142,7 +143,7 @@ def survives(run_test_cell, setup, mutant, test_source):
             raise
         return False
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
